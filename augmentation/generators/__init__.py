@@ -1,0 +1,60 @@
+"""Generators of synthetic minority rows, by name.
+
+Every entry builds an imbalanced-learn compatible sampler (``fit_resample``,
+``sampling_strategy``, ``random_state``). Later generators register here too.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from imblearn.base import BaseSampler
+from imblearn.over_sampling import ADASYN, SMOTE, SMOTENC, BorderlineSMOTE, RandomOverSampler
+
+from augmentation.errors import ConfigError
+
+# name -> (factory, neighbour parameters that bound the minority size, needs categorical columns)
+_Factory = Callable[..., BaseSampler]
+REGISTRY: dict[str, tuple[_Factory, tuple[str, ...], bool]] = {
+    "random": (RandomOverSampler, (), False),
+    "smote": (SMOTE, ("k_neighbors",), False),
+    "borderline1": (lambda **kw: BorderlineSMOTE(kind="borderline-1", **kw), ("k_neighbors",), False),
+    "borderline2": (lambda **kw: BorderlineSMOTE(kind="borderline-2", **kw), ("k_neighbors",), False),
+    "adasyn": (ADASYN, ("n_neighbors",), False),
+    "smotenc": (SMOTENC, ("k_neighbors",), True),
+}
+DEFAULT_NEIGHBOURS = 5
+
+
+def available() -> list[str]:
+    return sorted(REGISTRY)
+
+
+def needs_categorical(name: str) -> bool:
+    return _entry(name)[2]
+
+
+def min_minority_rows(name: str, params: dict[str, Any]) -> int:
+    """The fewest minority rows the generator can work with."""
+    keys = _entry(name)[1]
+    return max([int(params.get(k, DEFAULT_NEIGHBOURS)) + 1 for k in keys], default=1)
+
+
+def make_generator(name: str, *, random_state: int, sampling_strategy: Any = "auto",
+                   categorical_features: list[int] | None = None, **params: Any) -> BaseSampler:
+    """Build the sampler registered as ``name``; unknown names or parameters give a ConfigError."""
+    factory, _, categorical = _entry(name)
+    kwargs = dict(params, random_state=random_state, sampling_strategy=sampling_strategy)
+    if categorical:
+        kwargs["categorical_features"] = categorical_features
+    try:
+        return factory(**kwargs)
+    except TypeError as exc:
+        raise ConfigError(f"generator {name!r} does not take these parameters: {sorted(params)} ({exc})",
+                          f"fix generators.params.{name} in params.yaml") from exc
+
+
+def _entry(name: str):
+    if name not in REGISTRY:
+        raise ConfigError(f"unknown generator {name!r}", f"use one of {available()}")
+    return REGISTRY[name]

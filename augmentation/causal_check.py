@@ -1,0 +1,285 @@
+"""Does the synthetic minority keep the conditional independences the causal DAG implies?
+
+Why within the minority class only: oversampling selects on the label, so testing the
+pooled augmented set would flag selection effects (parents of the label becoming
+dependent) for every generator, even plain duplication. Generators only add minority
+rows, so the structure they can distort is the one inside the minority class; every
+conditioning set therefore contains the label, which is constant there and so drops
+out of the actual test.
+
+Why equal sample sizes: a test on more rows has more power, so a synthetic set ten
+times larger than the real minority would "break" independences that are merely
+weak. We test the real minority (n rows) against a seeded sample of n synthetic rows.
+
+The test is causal-learn's Fisher-z, a linear-Gaussian partial-correlation test.
+Categorical columns are encoded as integer codes (binary -> 0/1), so for them it is
+an approximation: it sees linear association of the codes, not every dependence.
+
+Degenerate tests are SKIPPED, not counted as holding or broken: a column that is
+constant in either sample, a singular correlation matrix, or too few rows for the
+conditioning set make the p-value undefined. Skipped tests are listed with their
+reason and excluded from ``n_hold_real`` and ``broken``; ``to_dict`` reports
+``n_skipped`` so a check that tested nothing is visible.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from augmentation.errors import ConfigError, DataError
+
+
+def _build_dag(nodes: Sequence[str], edges: Sequence[tuple[str, str]], label: str) -> nx.DiGraph:
+    nodes = list(nodes)
+    dupes = sorted({n for n in nodes if nodes.count(n) > 1})
+    if dupes:
+        raise ConfigError(f"causal graph lists node(s) {dupes} more than once", "list each node once")
+    if label not in nodes:
+        raise ConfigError(
+            f"label {label!r} is not a node of the causal graph (nodes: {nodes})",
+            "add the label to the graph's nodes or pass the right label name",
+        )
+    graph = nx.DiGraph()
+    graph.add_nodes_from(nodes)
+    known = set(nodes)
+    for edge in edges:
+        if len(edge) != 2:
+            raise ConfigError(f"causal graph edge {edge!r} is not a (cause, effect) pair", "write edges as [cause, effect]")
+        a, b = edge
+        unknown = [n for n in (a, b) if n not in known]
+        if unknown:
+            raise ConfigError(
+                f"causal graph edge {a} -> {b} names unknown node(s) {unknown}",
+                f"add them to the nodes or fix the edge; nodes are {nodes}",
+            )
+        graph.add_edge(a, b)
+    if not nx.is_directed_acyclic_graph(graph):
+        cycle = " -> ".join(u for u, _ in nx.find_cycle(graph))
+        raise ConfigError(f"causal graph is cyclic ({cycle} -> ...)", "remove an edge so the graph is a DAG")
+    return graph
+
+
+# networkx renamed d_separated to is_d_separator in 3.3; support both.
+_d_separated = getattr(nx, "is_d_separator", None) or getattr(nx, "d_separated")
+
+
+def implied_independences(
+    nodes: Sequence[str], edges: Sequence[tuple[str, str]], label: str
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Independences ``a ⟂ b | Z ∪ {label}`` the DAG implies within the minority class.
+
+    For each non-adjacent pair of non-label nodes (in ``nodes`` order) the first of
+    {label}∪pa(a), {label}∪pa(b), {label}∪pa(a)∪pa(b) that d-separates them is kept;
+    ``Z`` is returned without the label, sorted. Pairs no candidate separates are omitted.
+    """
+    graph = _build_dag(nodes, edges, label)
+    found: list[tuple[str, str, tuple[str, ...]]] = []
+    others = [n for n in nodes if n != label]
+    for a, b in itertools.combinations(others, 2):
+        if graph.has_edge(a, b) or graph.has_edge(b, a):
+            continue
+        pa_a, pa_b = set(graph.predecessors(a)), set(graph.predecessors(b))
+        for parents in (pa_a, pa_b, pa_a | pa_b):
+            given = ({label} | parents) - {a, b}
+            if _d_separated(graph, {a}, {b}, given):
+                found.append((a, b, tuple(sorted(given - {label}))))
+                break
+    return found
+
+
+@dataclass
+class IndependenceTest:
+    x: str
+    y: str
+    given: tuple[str, ...]
+    p_real: float
+    p_synthetic: float
+    holds_real: bool
+    holds_synthetic: bool
+    skipped: str | None = None  # why no p-value could be computed; None when tested
+
+    def describe(self) -> str:
+        return f"{self.x} ⟂ {self.y} | {{{', '.join(self.given)}}}"
+
+
+@dataclass
+class CausalCheckResult:
+    method: str
+    tests: list[IndependenceTest]
+    n_implied: int
+    n_hold_real: int
+    n_hold_synthetic: int
+    broken: list[IndependenceTest]  # hold in real, rejected on synthetic
+    broken_share: float  # len(broken) / max(n_hold_real, 1)
+    passed: bool
+    max_broken_share: float
+    alpha: float
+    n_rows: int
+    skipped: list[IndependenceTest] = field(default_factory=list)
+    n_rows_synthetic: int = 0  # < n_rows only when the generator made fewer rows than the real minority
+
+    @property
+    def reason(self) -> str:
+        if not self.broken:
+            return f"0 of {self.n_hold_real} independences broken"
+        names = ", ".join(t.describe() for t in self.broken)
+        return f"{len(self.broken)} of {self.n_hold_real} independences broken: {names}"
+
+    def to_dict(self) -> dict:
+        def test_dict(t: IndependenceTest) -> dict:
+            d = asdict(t)
+            d["given"] = list(t.given)
+            for key in ("p_real", "p_synthetic"):
+                # NaN is not valid JSON; an undefined p-value becomes null.
+                d[key] = float(d[key]) if math.isfinite(d[key]) else None
+            d["holds_real"], d["holds_synthetic"] = bool(t.holds_real), bool(t.holds_synthetic)
+            return d
+
+        return {
+            "method": self.method,
+            "passed": bool(self.passed),
+            "reason": self.reason,
+            "alpha": float(self.alpha),
+            "max_broken_share": float(self.max_broken_share),
+            "broken_share": float(self.broken_share),
+            "n_rows": int(self.n_rows),
+            "n_rows_synthetic": int(self.n_rows_synthetic),
+            "n_implied": int(self.n_implied),
+            "n_hold_real": int(self.n_hold_real),
+            "n_hold_synthetic": int(self.n_hold_synthetic),
+            "n_skipped": len(self.skipped),
+            "broken": [test_dict(t) for t in self.broken],
+            "tests": [test_dict(t) for t in self.tests],
+        }
+
+
+def _encode(frames: list[pd.DataFrame], columns: list[str], categorical: set[str]) -> list[np.ndarray]:
+    """Numeric matrices for the test; categorical codes share one mapping across frames."""
+    out = [np.empty((len(f), len(columns))) for f in frames]
+    for j, col in enumerate(columns):
+        if col in categorical:
+            # One sorted category list over both frames, so a value gets the same code in each.
+            cats = sorted(set().union(*(f[col].astype(str).unique() for f in frames)))
+            for m, f in zip(out, frames):
+                m[:, j] = pd.Categorical(f[col].astype(str), categories=cats).codes
+            continue
+        for m, f, name in zip(out, frames, ("real", "synthetic")):
+            series = f[col]
+            if series.dtype == bool:
+                series = series.astype(int)
+            if not pd.api.types.is_numeric_dtype(series):
+                raise DataError(
+                    f"column {col!r} in the {name} minority is {series.dtype}, not numeric",
+                    "list it in `categorical` or cast it to a number",
+                )
+            if series.isna().any():
+                raise DataError(
+                    f"column {col!r} in the {name} minority has {int(series.isna().sum())} missing value(s)",
+                    "impute or drop missing values before the causal check",
+                )
+            m[:, j] = series.to_numpy(dtype=float)
+    return out
+
+
+def _p_value(data: np.ndarray, i: int, j: int, cond: list[int]) -> tuple[float, str | None]:
+    """Fisher-z p-value, or (nan, reason) when the test is undefined on this sample."""
+    from causallearn.utils.cit import CIT  # slow import
+
+    cols = [i, j, *cond]
+    if len(data) <= len(cond) + 3:
+        return math.nan, f"{len(data)} rows are too few for {len(cond)} conditioning variable(s)"
+    if np.any(np.ptp(data[:, cols], axis=0) == 0):
+        return math.nan, "a tested column is constant"
+    try:
+        p = float(CIT(data[:, cols], "fisherz")(0, 1, list(range(2, len(cols)))))
+    except ValueError as err:  # causal-learn raises ValueError on a singular correlation matrix
+        return math.nan, f"test undefined: {err}"
+    if not math.isfinite(p):
+        return math.nan, "test returned a non-finite p-value"
+    return p, None
+
+
+def check_causal_structure(
+    real_minority: pd.DataFrame,
+    synthetic_minority: pd.DataFrame,
+    *,
+    nodes: Sequence[str],
+    edges: Sequence[tuple[str, str]],
+    label: str,
+    categorical: Sequence[str] = (),
+    alpha: float = 0.01,
+    max_broken_share: float = 0.2,
+    method: str = "",
+    seed: int = 0,
+) -> CausalCheckResult:
+    """Test each implied independence on the real minority and on an equal-size synthetic sample.
+
+    An independence is *broken* when it holds on the real rows (p > alpha) but is
+    rejected on the synthetic sample (p <= alpha). ``passed`` is
+    ``broken_share <= max_broken_share``.
+    """
+    if not 0 < alpha < 1:
+        raise ConfigError(f"alpha must be in (0, 1), got {alpha}", "use a significance level such as 0.01")
+    implied = implied_independences(nodes, edges, label)
+    used = [n for n in nodes if n != label]
+    for name, frame in (("real", real_minority), ("synthetic", synthetic_minority)):
+        missing = [n for n in used if n not in frame.columns]
+        if missing:
+            raise DataError(
+                f"causal graph node(s) {missing} are not columns of the {name} minority data",
+                "rename the nodes or columns so they match, or drop the nodes from the graph",
+            )
+        if len(frame) == 0:
+            raise DataError(f"the {name} minority data has no rows", "give the check at least a few minority rows")
+
+    n = len(real_minority)
+    rng = np.random.default_rng(seed)
+    if len(synthetic_minority) > n:
+        picked = np.sort(rng.choice(len(synthetic_minority), size=n, replace=False))
+        synthetic_sample = synthetic_minority.iloc[picked]
+    else:
+        synthetic_sample = synthetic_minority
+    real_m, synth_m = _encode([real_minority, synthetic_sample], used, set(categorical))
+
+    index = {name: k for k, name in enumerate(used)}
+    tests: list[IndependenceTest] = []
+    for a, b, given in implied:
+        cond = [index[g] for g in given]
+        p_real, why_real = _p_value(real_m, index[a], index[b], cond)
+        p_syn, why_syn = _p_value(synth_m, index[a], index[b], cond)
+        why = "; ".join(f"{s}: {w}" for s, w in (("real", why_real), ("synthetic", why_syn)) if w) or None
+        tests.append(
+            IndependenceTest(
+                x=a, y=b, given=given, p_real=p_real, p_synthetic=p_syn,
+                holds_real=why is None and p_real > alpha,
+                holds_synthetic=why is None and p_syn > alpha,
+                skipped=why,
+            )
+        )
+
+    done = [t for t in tests if t.skipped is None]
+    n_hold_real = sum(t.holds_real for t in done)
+    broken = [t for t in done if t.holds_real and not t.holds_synthetic]
+    share = len(broken) / max(n_hold_real, 1)
+    return CausalCheckResult(
+        method=method,
+        tests=tests,
+        n_implied=len(implied),
+        n_hold_real=n_hold_real,
+        n_hold_synthetic=sum(t.holds_synthetic for t in done),
+        broken=broken,
+        broken_share=share,
+        passed=share <= max_broken_share,
+        max_broken_share=max_broken_share,
+        alpha=alpha,
+        n_rows=n,
+        skipped=[t for t in tests if t.skipped is not None],
+        n_rows_synthetic=len(synthetic_sample),
+    )

@@ -1,0 +1,105 @@
+"""Reading sources and writing outputs atomically, with content hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from augmentation.errors import ConfigError, DataError
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV or Parquet file (both through pyarrow)."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"data file {path} does not exist", "check the path (relative paths start at the project folder)")
+    if path.stat().st_size == 0:
+        raise DataError(f"data file {path} is empty", "point the source at a file with a header row and data rows")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in {".parquet", ".pq"}:
+            frame = pd.read_parquet(path, engine="pyarrow")
+        elif suffix in {".csv", ".txt"}:
+            frame = pd.read_csv(path, engine="pyarrow")
+        else:
+            raise DataError(f"{path} has the unsupported suffix {suffix!r}", "use a .csv or .parquet file")
+    except DataError:
+        raise
+    except Exception as exc:  # pyarrow raises several unrelated types for a corrupt file
+        kind = "Parquet" if suffix in {".parquet", ".pq"} else "CSV"
+        raise DataError(f"{path} is not a readable {kind} file ({type(exc).__name__}: {exc})",
+                        f"re-export the file as valid {kind}, or point the source at another file") from exc
+    if frame.empty:
+        raise DataError(f"data file {path} has no rows", "point the source at a file with data rows")
+    return frame
+
+
+def read_sql(url: str, query: str) -> pd.DataFrame:
+    """Run ``query`` through SQLAlchemy against ``url`` (SQLite by default; any server URL works)."""
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(url)
+    except Exception as exc:
+        raise ConfigError(f"the SQL URL {url!r} is not usable ({exc})",
+                          "use a SQLAlchemy URL such as sqlite:///data/cohort.db") from exc
+    try:
+        with engine.connect() as conn:
+            frame = pd.read_sql_query(sa.text(query), conn)
+    except Exception as exc:
+        raise DataError(f"the SQL query failed: {exc}", "check the query and the table names in params.yaml") from exc
+    finally:
+        engine.dispose()
+    if frame.empty:
+        raise DataError("the SQL query returned no rows", "check the query's WHERE clause and the table's contents")
+    return frame
+
+
+def _atomic_write(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write Parquet atomically; the bytes depend only on the frame."""
+    _atomic_write(Path(path), lambda tmp: frame.to_parquet(tmp, engine="pyarrow", index=False))
+
+
+def write_text(text: str, path: str | Path) -> None:
+    def write(tmp: str) -> None:
+        Path(tmp).write_text(text, encoding="utf-8")
+
+    _atomic_write(Path(path), write)
+
+
+def write_json(data: Any, path: str | Path) -> None:
+    write_text(json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n", path)
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def frame_hash(frame: pd.DataFrame) -> str:
+    """A content hash of a frame: column names, dtypes and values, independent of the file format."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()

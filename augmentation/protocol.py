@@ -1,0 +1,60 @@
+"""The evaluation protocol: every method × learner × repeat, trained on (augmented) training rows, scored on real hold-out rows."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable, Mapping, Sequence
+
+import pandas as pd
+
+from augmentation.evaluation import make_model, score_predictions, summarize
+from augmentation.seeding import derive_seed
+from augmentation.synthesis import synthesize
+from augmentation.table import TableSpec
+
+log = logging.getLogger(__name__)
+
+BASELINES = ("none", "class_weight")
+# (method, repeat) -> synthetic minority rows; repeat 0 must give the rows the pipeline saved.
+SyntheticRows = Callable[[str, int], pd.DataFrame]
+
+
+def generation_seed(seed: int, method: str, repeat: int = 0) -> int:
+    """Repeat 0 is the pipeline's own synthesis; later repeats draw fresh rows so the spread covers the generator."""
+    return derive_seed(seed, "generate", method) if repeat == 0 else derive_seed(seed, "evaluate", method, repeat)
+
+
+def fresh_synthesis(train: pd.DataFrame, spec: TableSpec, *, seed: int, params: Mapping[str, dict] | None = None,
+                    sampling_strategy: float = 1.0) -> SyntheticRows:
+    """Synthetic rows made on demand from the registry (no saved generators needed)."""
+    def rows(method: str, repeat: int) -> pd.DataFrame:
+        return synthesize(train, spec, method=method, params=(params or {}).get(method, {}),
+                          sampling_strategy=sampling_strategy, random_state=generation_seed(seed, method, repeat))
+    return rows
+
+
+def evaluate_methods(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *, generators: Sequence[str],
+                     synthetic_rows: SyntheticRows, learners: Mapping[str, dict], repeats: int = 3,
+                     threshold: float = 0.5, seed: int = 0,
+                     progress: Callable[[str], None] | None = None) -> dict:
+    """``{method: {learner: {metric: {mean, std, min, max}}}}`` for the baselines and each generator."""
+    results = {}
+    for method in (*BASELINES, *generators):
+        runs: dict[str, list[dict]] = {learner: [] for learner in learners}
+        for repeat in range(repeats):
+            rows = train
+            if method in generators:
+                rows = pd.concat([train, synthetic_rows(method, repeat)], ignore_index=True)
+            for learner, learner_params in learners.items():
+                model = make_model(learner, numeric=spec.numeric(rows), categorical=list(spec.categorical),
+                                   params=learner_params,
+                                   class_weight="balanced" if method == "class_weight" else None,
+                                   random_state=derive_seed(seed, "learner", learner, repeat))
+                model.fit(rows[spec.features(rows)], rows[spec.target])
+                proba = model.predict_proba(test[spec.features(test)])[:, 1]
+                runs[learner].append(score_predictions(test[spec.target], proba, threshold=threshold))
+        results[method] = {learner: summarize(scores) for learner, scores in runs.items()}
+        if progress:
+            progress(method)
+        log.info("%s: %s", method, ", ".join(f"{l} AUC {r['roc_auc']['mean']:.3f}" for l, r in results[method].items()))
+    return results

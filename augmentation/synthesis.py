@@ -1,0 +1,116 @@
+"""Synthetic minority rows from any registered generator, on mixed-type frames.
+
+imbalanced-learn samplers want a numeric matrix. Categorical columns are one-hot
+encoded for the interpolating samplers and decoded by arg-max (SMOTENC gets
+ordinal codes and handles them itself); integer columns are rounded and every
+numeric column is kept inside the training range, so synthetic rows satisfy the
+same data contract as real ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from augmentation import generators
+from augmentation.errors import DataError
+from augmentation.table import TableSpec
+
+log = logging.getLogger(__name__)
+
+PROVENANCE = "provenance"
+REAL = "real"
+
+
+def synthesize(train: pd.DataFrame, spec: TableSpec, *, method: str, params: dict[str, Any] | None = None,
+               sampling_strategy: float = 1.0, random_state: int = 0) -> pd.DataFrame:
+    """Fit ``method`` on ``train`` (label 0/1) and return only the new minority rows.
+
+    The result has the training columns and dtypes; the label is 1 on every row.
+    """
+    params = dict(params or {})
+    n_minority = int((train[spec.target] == 1).sum())
+    needed = generators.min_minority_rows(method, params)
+    if n_minority < needed:
+        raise DataError(f"generator {method!r} needs at least {needed} minority rows, the training data has {n_minority}",
+                        f"lower its neighbour count in generators.params.{method}, use 'random', or add minority rows")
+    if generators.needs_categorical(method) and not spec.categorical:
+        raise DataError(f"generator {method!r} needs categorical columns and the data has none",
+                        "use 'smote' for all-numeric data, or list categorical columns under data.categorical")
+    features = spec.features(train)
+    X = train[features]
+    y = train[spec.target].to_numpy()
+    ratio = _ratio(y, sampling_strategy)
+    encoded, decode = _encode(X, spec, ordinal=generators.needs_categorical(method))
+    categorical_idx = [encoded.columns.get_loc(c) for c in spec.categorical] if generators.needs_categorical(method) else None
+    sampler = generators.make_generator(method, random_state=random_state, sampling_strategy=ratio,
+                                        categorical_features=categorical_idx, **params)
+    try:
+        X_res, _ = sampler.fit_resample(encoded.to_numpy(dtype=float), y)
+    except (ValueError, RuntimeError) as exc:
+        raise DataError(f"generator {method!r} could not resample this data: {exc}",
+                        "try another generator, or fewer neighbours in its params") from exc
+    new = pd.DataFrame(X_res[len(encoded):], columns=encoded.columns)
+    out = decode(new)
+    out[spec.target] = np.ones(len(out), dtype=train[spec.target].dtype)
+    log.info("%s generated %d rows", method, len(out))
+    return out[train.columns]
+
+
+def mark(frame: pd.DataFrame, provenance: str) -> pd.DataFrame:
+    """Add the provenance column (``real`` or the generator's name)."""
+    return frame.assign(**{PROVENANCE: provenance})
+
+
+def augment(train: pd.DataFrame, synthetic: pd.DataFrame, method: str) -> pd.DataFrame:
+    """Real training rows followed by the synthetic ones, each marked with its provenance."""
+    return pd.concat([mark(train, REAL), mark(synthetic, method)], ignore_index=True)
+
+
+def _ratio(y: np.ndarray, sampling_strategy: float) -> float | str:
+    if not 0 < sampling_strategy <= 1:
+        raise DataError(f"sampling_strategy must be in (0, 1], got {sampling_strategy}",
+                        "set generators.sampling_strategy to the wanted minority/majority ratio, e.g. 1.0")
+    current = (y == 1).sum() / max((y == 0).sum(), 1)
+    if current >= sampling_strategy:
+        raise DataError(f"the minority/majority ratio is already {current:.3f} >= sampling_strategy {sampling_strategy}",
+                        "raise generators.sampling_strategy, or check data.positive_label names the rarer class")
+    return float(sampling_strategy)
+
+
+def _encode(X: pd.DataFrame, spec: TableSpec, *, ordinal: bool):
+    numeric = [c for c in X.columns if c not in spec.categorical]
+    low, high = X[numeric].min(), X[numeric].max()
+    dtypes = X.dtypes
+    levels = {c: sorted(X[c].astype(str).unique()) for c in spec.categorical}
+    parts = [X[numeric].astype(float)]
+    for column, values in levels.items():
+        codes = pd.Categorical(X[column].astype(str), categories=values).codes
+        if ordinal:
+            parts.append(pd.DataFrame({column: codes.astype(float)}, index=X.index))
+        else:
+            onehot = np.eye(len(values))[codes]
+            parts.append(pd.DataFrame(onehot, index=X.index, columns=[f"{column}\x1f{v}" for v in values]))
+    encoded = pd.concat(parts, axis=1)
+
+    def decode(new: pd.DataFrame) -> pd.DataFrame:
+        out = pd.DataFrame(index=new.index)
+        for column in X.columns:
+            if column in levels:
+                if ordinal:
+                    idx = new[column].round().astype(int).clip(0, len(levels[column]) - 1)
+                else:
+                    idx = new[[f"{column}\x1f{v}" for v in levels[column]]].to_numpy().argmax(axis=1)
+                out[column] = np.asarray(levels[column], dtype=object)[idx]
+                out[column] = out[column].astype(dtypes[column])
+            else:
+                values = new[column].clip(low[column], high[column])
+                if column in spec.integer or pd.api.types.is_integer_dtype(dtypes[column]):
+                    values = values.round()
+                out[column] = values.astype(dtypes[column])
+        return out
+
+    return encoded, decode

@@ -1,0 +1,70 @@
+"""What the pipeline knows about a table: its label, column kinds, and the checks every input passes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from augmentation.errors import DataError
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The roles of a table's columns."""
+
+    target: str
+    positive_label: int | str = 1
+    categorical: tuple[str, ...] = ()
+    integer: tuple[str, ...] = ()
+    sensitive: tuple[str, ...] = field(default=())
+
+    def features(self, frame: pd.DataFrame) -> list[str]:
+        return [c for c in frame.columns if c != self.target]
+
+    def numeric(self, frame: pd.DataFrame) -> list[str]:
+        return [c for c in self.features(frame) if c not in self.categorical]
+
+
+def check_table(frame: pd.DataFrame, spec: TableSpec, *, source: str = "the data") -> pd.DataFrame:
+    """Check a table is usable and return it with a 0/1 label (1 = minority of interest).
+
+    Raises one DataError naming the first problem found and its fix.
+    """
+    if frame.empty:
+        raise DataError(f"{source} has no rows", "point the source at a table with data rows")
+    if spec.target not in frame.columns:
+        raise DataError(f"the target column {spec.target!r} is missing from {source} (columns: {list(frame.columns)})",
+                        "set data.target in params.yaml to the label column's name")
+    missing = [c for c in (*spec.categorical, *spec.integer, *spec.sensitive) if c not in frame.columns]
+    if missing:
+        raise DataError(f"columns named in params.yaml are missing from {source}: {missing}",
+                        "fix data.categorical / data.integer / data.sensitive in params.yaml")
+    for column in spec.numeric(frame):
+        values = frame[column]
+        if not pd.api.types.is_numeric_dtype(values):
+            coerced = pd.to_numeric(values, errors="coerce")
+            bad = values[coerced.isna() & values.notna()].astype(str).unique()[:5].tolist()
+            raise DataError(f"column {column!r} in {source} should be numeric but holds text such as {bad}",
+                            f"clean the column, or list {column!r} under data.categorical in params.yaml")
+        array = values.to_numpy(dtype=float)
+        if not np.isfinite(array).all():
+            n_nan, n_inf = int(np.isnan(array).sum()), int(np.isinf(array).sum())
+            raise DataError(f"column {column!r} in {source} has {n_nan} NaN and {n_inf} infinite values",
+                            "impute or drop those rows before oversampling")
+    for column in (*spec.categorical, spec.target):
+        if frame[column].isna().any():
+            raise DataError(f"column {column!r} in {source} has {int(frame[column].isna().sum())} missing values",
+                            "impute or drop those rows before oversampling")
+    labels = frame[spec.target]
+    classes = sorted(labels.astype(str).unique())
+    if len(classes) != 2:
+        raise DataError(f"the target {spec.target!r} in {source} has {len(classes)} class(es) {classes[:5]}; "
+                        "oversampling needs exactly two", "choose a binary label column, or recode the label")
+    if str(spec.positive_label) not in classes:
+        raise DataError(f"the positive label {spec.positive_label!r} does not occur in {spec.target!r} (values {classes})",
+                        "set data.positive_label in params.yaml to one of the label values")
+    out = frame.copy()
+    out[spec.target] = (labels.astype(str) == str(spec.positive_label)).astype("int64")
+    return out

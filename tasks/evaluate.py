@@ -1,0 +1,32 @@
+"""Stage 8: the gain on the REAL hold-out, per method and learner, repeated over seeds with the spread."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from augmentation import io
+from augmentation.protocol import evaluate_methods, generation_seed
+from tasks import paths, stage
+from tasks.params import Params
+from tasks.synthesize import generate
+
+
+def run(p: Params) -> list[str]:
+    """Evaluate every method with every learner on the real hold-out."""
+    train, test = pd.read_parquet(paths.TRAIN), pd.read_parquet(paths.TEST)
+    spec = p.data.spec()
+
+    def saved_generator_rows(method: str, repeat: int) -> pd.DataFrame:
+        return generate(method, train, spec, seed=generation_seed(p.seed, method, repeat))
+
+    log = stage.logger(__name__)
+    results = evaluate_methods(train, test, spec, generators=p.generators.methods,
+                               synthetic_rows=saved_generator_rows, learners=p.evaluate.learners,
+                               repeats=p.evaluate.repeats, threshold=p.evaluate.threshold, seed=p.seed,
+                               progress=lambda method: log.info("evaluated %s", method))
+    io.write_json(results, paths.EVALUATION)
+    return [str(paths.EVALUATION)]
+
+
+if __name__ == "__main__":
+    raise SystemExit(stage.main(run))

@@ -1,0 +1,43 @@
+"""Stage 7: group metrics across the sensitive attribute, for a model trained without and with each generator."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from augmentation import io
+from augmentation.evaluation import make_model
+from augmentation.fairness import check_fairness
+from augmentation.seeding import derive_seed
+from tasks import paths, stage, training_sets
+from tasks.params import Params
+
+
+def run(p: Params) -> list[str]:
+    """Fairness of each method's model on the real hold-out."""
+    sensitive = p.data.sensitive
+    if sensitive is None:
+        io.write_json({"skipped": "no sensitive attribute named in data.sensitive"}, paths.FAIRNESS)
+        return [str(paths.FAIRNESS)]
+    test = pd.read_parquet(paths.TEST)
+    spec = p.data.spec()
+    learner = p.fairness.learner
+    results = {}
+    for method, rows, class_weight in training_sets.each(p):
+        model = make_model(learner, numeric=spec.numeric(rows), categorical=spec.categorical,
+                           params=p.evaluate.learners.get(learner, {}), class_weight=class_weight,
+                           random_state=derive_seed(p.seed, "fairness", learner))
+        model.fit(rows[spec.features(rows)], rows[spec.target])
+        predicted = (model.predict_proba(test[spec.features(test)])[:, 1] >= p.evaluate.threshold).astype(int)
+        result = check_fairness(test[spec.target], predicted, test[sensitive].astype(str), method=method,
+                                max_dp_difference=p.fairness.max_demographic_parity_difference,
+                                max_eo_difference=p.fairness.max_equalized_odds_difference)
+        results[method] = result.to_dict()
+        stage.logger(__name__).info("%s: DP diff %.3f, EO diff %.3f (%s)", method,
+                                    result.demographic_parity_difference, result.equalized_odds_difference,
+                                    "pass" if result.passed else "FAIL")
+    io.write_json(results, paths.FAIRNESS)
+    return [str(paths.FAIRNESS)]
+
+
+if __name__ == "__main__":
+    raise SystemExit(stage.main(run))

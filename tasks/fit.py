@@ -1,0 +1,36 @@
+"""Stage 4: fit each generator named in params.yaml and save it under models/generators/<name>/."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from augmentation import generators
+from augmentation.errors import DataError
+from augmentation.generators import store
+from augmentation.protocol import generation_seed
+from tasks import paths, stage
+from tasks.params import Params
+
+
+def run(p: Params) -> list[str]:
+    """Fit and save every configured generator."""
+    train = pd.read_parquet(paths.TRAIN)
+    n_minority = int((train[p.data.target] == 1).sum())
+    written = []
+    for method in p.generators.methods:
+        params = p.generators.params.get(method, {})
+        needed = generators.min_minority_rows(method, params)
+        if n_minority < needed:
+            raise DataError(f"generator {method!r} needs at least {needed} minority training rows, there are {n_minority}",
+                            f"lower its neighbour count in generators.params.{method}, or remove it from generators.methods")
+        generators.make_generator(method, random_state=0, **params)  # rejects unknown parameters now
+        store.save(paths.generator_dir(method), method=method, params=params,
+                   sampling_strategy=p.generators.sampling_strategy,
+                   seed=generation_seed(p.seed, method), train=train)
+        written.append(str(paths.generator_dir(method)))
+    stage.logger(__name__).info("fitted %s", ", ".join(p.generators.methods))
+    return written
+
+
+if __name__ == "__main__":
+    raise SystemExit(stage.main(run))

@@ -1,0 +1,30 @@
+"""Where each stage writes; dvc.yaml names the same paths."""
+
+from pathlib import Path
+
+RAW = Path("data/raw/data.parquet")
+RAW_META = Path("data/raw/meta.json")
+RAW_VALIDATION = Path("reports/validation/raw.json")
+TRAIN = Path("data/split/train.parquet")
+TEST = Path("data/split/test.parquet")
+GENERATORS = Path("models/generators")
+SYNTHETIC = Path("data/synthetic")
+AUGMENTED = Path("data/augmented")
+SYNTHETIC_VALIDATION = Path("reports/validation/synthetic.json")
+CAUSAL = Path("metrics/causal.json")
+FAIRNESS = Path("metrics/fairness.json")
+EVALUATION = Path("metrics/evaluation.json")
+SUMMARY = Path("metrics/summary.json")
+REPORT = Path("reports/summary.md")
+
+
+def synthetic(method: str) -> Path:
+    return SYNTHETIC / f"{method}.parquet"
+
+
+def augmented(method: str) -> Path:
+    return AUGMENTED / f"{method}.parquet"
+
+
+def generator_dir(method: str) -> Path:
+    return GENERATORS / method

@@ -1,0 +1,47 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from augmentation.errors import ConfigError
+from augmentation.evaluation import LEARNERS, make_model, score_predictions, summarize
+
+
+def test_perfect_probabilities():
+    scores = score_predictions([0, 0, 1, 1], [0.0, 0.0, 1.0, 1.0])
+    assert scores == {"roc_auc": 1.0, "f1": 1.0, "g_mean": 1.0, "pr_auc": 1.0, "brier": 0.0}
+    assert all(type(v) is float for v in scores.values())
+
+
+def test_constant_predictor_has_zero_g_mean():
+    scores = score_predictions([0, 0, 0, 1], [0.1, 0.1, 0.1, 0.1])
+    assert scores["g_mean"] == 0.0 and scores["f1"] == 0.0 and scores["roc_auc"] == 0.5
+
+
+@pytest.mark.parametrize("learner", LEARNERS)
+def test_make_model_fits_mixed_frame(learner):
+    rng = np.random.default_rng(0)
+    n = 200
+    x = pd.DataFrame({"age": rng.normal(40, 10, n), "income": rng.integers(0, 100, n), "city": rng.choice(["a", "b", "c"], n)})
+    y = ((x["age"] > 40) | (x["city"] == "a")).astype(int)
+    model = make_model(learner, numeric=["age", "income"], categorical=["city"], params={}, class_weight="balanced", random_state=0)
+    model.fit(x.assign(label=y), y)  # extra columns are dropped by the ColumnTransformer
+    unseen = x.head(5).assign(city="zzz")  # handle_unknown="ignore"
+    proba = model.predict_proba(unseen)[:, 1]
+    assert proba.shape == (5,) and ((proba >= 0) & (proba <= 1)).all()
+    assert score_predictions(y, model.predict_proba(x)[:, 1])["roc_auc"] > 0.8
+
+
+def test_unknown_learner_and_param():
+    with pytest.raises(ConfigError, match="(?s)'xgb'.*cart"):
+        make_model("xgb", numeric=["a"], categorical=[], params={}, class_weight=None, random_state=0)
+    with pytest.raises(ConfigError, match="(?s)depth.*max_depth"):
+        make_model("cart", numeric=["a"], categorical=[], params={"depth": 3}, class_weight=None, random_state=0)
+
+
+def test_summarize():
+    out = summarize([{"f1": 0.2, "brier": 0.1}, {"f1": 0.4, "brier": 0.1}])
+    assert out["f1"]["mean"] == pytest.approx(0.3)
+    assert out["f1"]["std"] == pytest.approx(np.std([0.2, 0.4], ddof=1))
+    assert out["f1"]["min"] == 0.2 and out["f1"]["max"] == 0.4
+    assert out["brier"]["std"] == 0.0
+    assert summarize([{"f1": 0.5}])["f1"] == {"mean": 0.5, "std": 0.0, "min": 0.5, "max": 0.5}

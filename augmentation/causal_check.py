@@ -1,15 +1,20 @@
-"""Does the synthetic minority keep the conditional independences the causal DAG implies?
+"""Does data with the synthetic minority keep the conditional independences the causal DAG implies?
 
-Why within the minority class only: oversampling selects on the label, so testing the
-pooled augmented set would flag selection effects (parents of the label becoming
-dependent) for every generator, even plain duplication. Generators only add minority
-rows, so the structure they can distort is the one inside the minority class; every
-conditioning set therefore contains the label, which is constant there and so drops
-out of the actual test.
+What is compared: the real training rows, and the same rows with the real minority
+replaced by an equal number of synthetic minority rows (real majority + synthetic
+minority). Both sets then have the real class ratio and the same size, so
+- no selection effect: testing the oversampled set itself would flag every generator,
+  plain duplication included, because over-representing the label makes its parents
+  dependent (a collider opened by selection);
+- equal power: a larger set would "break" independences that are merely weak.
+Testing inside the minority class alone was tried first and tests nothing on the usual
+graph, where every feature is a parent of the label: conditioning on the label makes
+all its parents dependent, so the DAG implies no independence there.
 
-Why equal sample sizes: a test on more rows has more power, so a synthetic set ten
-times larger than the real minority would "break" independences that are merely
-weak. We test the real minority (n rows) against a seeded sample of n synthetic rows.
+Which independences: the DAG's local Markov basis, each node independent of its
+non-descendants given its parents, the label included as a node; each unordered pair
+once. An independence is *broken* when it holds on the real rows and is rejected on
+the comparison set.
 
 The test is causal-learn's Fisher-z, a linear-Gaussian partial-correlation test.
 Categorical columns are encoded as integer codes (binary -> 0/1), so for them it is
@@ -73,24 +78,23 @@ _d_separated = getattr(nx, "is_d_separator", None) or getattr(nx, "d_separated")
 def implied_independences(
     nodes: Sequence[str], edges: Sequence[tuple[str, str]], label: str
 ) -> list[tuple[str, str, tuple[str, ...]]]:
-    """Independences ``a ⟂ b | Z ∪ {label}`` the DAG implies within the minority class.
+    """The local Markov basis ``a ⟂ b | pa(a)`` for every non-descendant ``b`` of ``a`` outside pa(a).
 
-    For each non-adjacent pair of non-label nodes (in ``nodes`` order) the first of
-    {label}∪pa(a), {label}∪pa(b), {label}∪pa(a)∪pa(b) that d-separates them is kept;
-    ``Z`` is returned without the label, sorted. Pairs no candidate separates are omitted.
+    Nodes in ``nodes`` order, the label included; each unordered pair appears once, with
+    the conditioning set of the first node that implies it, sorted.
     """
     graph = _build_dag(nodes, edges, label)
     found: list[tuple[str, str, tuple[str, ...]]] = []
-    others = [n for n in nodes if n != label]
-    for a, b in itertools.combinations(others, 2):
-        if graph.has_edge(a, b) or graph.has_edge(b, a):
-            continue
-        pa_a, pa_b = set(graph.predecessors(a)), set(graph.predecessors(b))
-        for parents in (pa_a, pa_b, pa_a | pa_b):
-            given = ({label} | parents) - {a, b}
-            if _d_separated(graph, {a}, {b}, given):
-                found.append((a, b, tuple(sorted(given - {label}))))
-                break
+    seen: set[frozenset[str]] = set()
+    for a in nodes:
+        parents = set(graph.predecessors(a))
+        excluded = nx.descendants(graph, a) | parents | {a}
+        for b in nodes:
+            pair = frozenset((a, b))
+            if b in excluded or pair in seen:
+                continue
+            seen.add(pair)
+            found.append((a, b, tuple(sorted(parents))))
     return found
 
 
@@ -207,7 +211,7 @@ def _p_value(data: np.ndarray, i: int, j: int, cond: list[int]) -> tuple[float, 
 
 
 def check_causal_structure(
-    real_minority: pd.DataFrame,
+    real: pd.DataFrame,
     synthetic_minority: pd.DataFrame,
     *,
     nodes: Sequence[str],
@@ -219,17 +223,17 @@ def check_causal_structure(
     method: str = "",
     seed: int = 0,
 ) -> CausalCheckResult:
-    """Test each implied independence on the real minority and on an equal-size synthetic sample.
+    """Test each implied independence on ``real`` (both classes, label 0/1) and on real majority + synthetic minority.
 
     An independence is *broken* when it holds on the real rows (p > alpha) but is
-    rejected on the synthetic sample (p <= alpha). ``passed`` is
+    rejected on the comparison set (p <= alpha). ``passed`` is
     ``broken_share <= max_broken_share``.
     """
     if not 0 < alpha < 1:
         raise ConfigError(f"alpha must be in (0, 1), got {alpha}", "use a significance level such as 0.01")
     implied = implied_independences(nodes, edges, label)
-    used = [n for n in nodes if n != label]
-    for name, frame in (("real", real_minority), ("synthetic", synthetic_minority)):
+    used = list(nodes)
+    for name, frame in (("real", real), ("synthetic", synthetic_minority)):
         missing = [n for n in used if n not in frame.columns]
         if missing:
             raise DataError(
@@ -239,14 +243,16 @@ def check_causal_structure(
         if len(frame) == 0:
             raise DataError(f"the {name} minority data has no rows", "give the check at least a few minority rows")
 
-    n = len(real_minority)
+    is_minority = real[label].to_numpy() == 1
+    n = int(is_minority.sum())
     rng = np.random.default_rng(seed)
     if len(synthetic_minority) > n:
         picked = np.sort(rng.choice(len(synthetic_minority), size=n, replace=False))
         synthetic_sample = synthetic_minority.iloc[picked]
     else:
         synthetic_sample = synthetic_minority
-    real_m, synth_m = _encode([real_minority, synthetic_sample], used, set(categorical))
+    comparison = pd.concat([real[~is_minority], synthetic_sample], ignore_index=True)
+    real_m, synth_m = _encode([real, comparison], used, set(categorical))
 
     index = {name: k for k, name in enumerate(used)}
     tests: list[IndependenceTest] = []
@@ -279,7 +285,7 @@ def check_causal_structure(
         passed=share <= max_broken_share,
         max_broken_share=max_broken_share,
         alpha=alpha,
-        n_rows=n,
+        n_rows=len(real),
         skipped=[t for t in tests if t.skipped is not None],
         n_rows_synthetic=len(synthetic_sample),
     )

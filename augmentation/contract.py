@@ -87,11 +87,15 @@ class ContractResult:
         """One human message naming every broken expectation and the fix."""
         if self.passed:
             return f"{self.name} meets the data contract ({self.n_expectations} expectations)."
+        return self.error().args[0]
+
+    def error(self) -> DataError:
+        """The failure as the library's error: the broken expectations, then the fix."""
         broken = "; ".join(f.describe() for f in self.failures)
-        return (
-            f"{self.name} breaks the data contract: {broken}\n"
-            "  fix: correct or drop the offending rows/columns, or, if these values are "
-            "legitimate, widen the expectation in the suite JSON"
+        return DataError(
+            f"{self.name} breaks the data contract: {broken}",
+            "correct or drop the offending rows/columns, or, if these values are "
+            "legitimate, widen the expectation in the suite JSON",
         )
 
 

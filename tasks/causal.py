@@ -41,12 +41,11 @@ def run(p: Params) -> list[str]:
         raise ConfigError(f"the graph's label {label!r} is not the target {p.data.target!r}",
                           f"set label: {p.data.target} in {p.data.graph}")
     train = pd.read_parquet(paths.TRAIN)
-    real = train[train[p.data.target] == 1]
     results = {}
     for method in p.generators.methods:
         synthetic = pd.read_parquet(paths.synthetic(method)).drop(columns=PROVENANCE)
         result = check_causal_structure(
-            real, synthetic, nodes=nodes, edges=edges, label=p.data.target, categorical=p.data.categorical,
+            train, synthetic, nodes=nodes, edges=edges, label=p.data.target, categorical=p.data.categorical,
             alpha=p.causal_check.alpha, max_broken_share=p.causal_check.max_broken_share, method=method,
             seed=derive_seed(p.seed, "causal", method))
         results[method] = result.to_dict()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 
 from augmentation import io
-from augmentation.errors import DataError
 from tasks import paths, stage
 from tasks.params import Params
 
@@ -16,7 +15,7 @@ def validate(frame: pd.DataFrame, p: Params, *, name: str) -> dict:
 
     result = validate_frame(frame, load_suite(p.data.contract), name=name)
     if not result.passed:
-        raise DataError(result.message(), f"fix the data, or the contract {p.data.contract} if the data is right")
+        raise result.error()
     return result.to_dict()
 
 

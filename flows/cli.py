@@ -58,7 +58,7 @@ def _print_summary(summary: dict) -> None:
         table.add_row(r["method"], *[f"{r[f'{l}_roc_auc']:.3f}" for l in learners],
                       *[f"{r[f'{l}_f1']:.3f}" for l in learners], word[r["causal"]], word[r["fairness"]],
                       "pass" if r["passed"] else "[red]FAIL[/red]")
-    Console().print(table)
+    Console(width=120).print(table)
     best = summary["best_generator"]
     typer.echo(f"best generator passing every check: {best} (mean AUC gain over none: {summary['best_gain_over_none']:+.4f})"
                if best else "no generator passed every check")

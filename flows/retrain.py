@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -25,10 +26,10 @@ def record_with_dvc(params_path: Path) -> str:
     """
     if params_path.resolve() != DEFAULT_PARAMS.resolve() or not Path(".dvc").is_dir():
         return "not recorded in DVC (outputs come from another params file, or this is not a DVC repo)"
-    for command in (["dvc", "commit", "--force", "--quiet"], ["dvc", "push", "--quiet"]):
-        done = subprocess.run(command, capture_output=True, text=True)
+    for command in (["commit", "--force", "--quiet"], ["push", "--quiet"]):
+        done = subprocess.run([sys.executable, "-m", "dvc", *command], capture_output=True, text=True)
         if done.returncode != 0:
-            return f"`{' '.join(command)}` failed: {done.stderr.strip()[-500:]}"
+            return f"`dvc {' '.join(command)}` failed: {done.stderr.strip()[-500:]}"
     return "recorded in dvc.lock and pushed to the DVC remote"
 
 

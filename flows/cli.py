@@ -33,9 +33,11 @@ def _user_errors():
 @app.command()
 def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="params file to run with")) -> None:
     """Run the retraining flow (ingest → validate → split → fit → synthesise → checks → evaluate → report)."""
-    from flows.retrain import retrain
     from tasks import paths
+    from tasks.params import load_params
     try:
+        load_params(params)  # a bad params file fails here, before a Prefect server starts
+        from flows.retrain import retrain
         summary = retrain(params_path=str(params))
     except _user_errors() as err:
         _fail(err)

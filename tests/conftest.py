@@ -1,0 +1,61 @@
+"""Shared fixtures: a throw-away copy of the project (its own git + DVC repo) and one Prefect test server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+# Small enough to run in seconds, large enough that every generator has minority rows to work with.
+SMALL = {"simulate": {"rows": 3000}, "evaluate": {"repeats": 2},
+         "generators": {"methods": ["random", "smote", "smotenc"]}}
+
+
+def tracked_files() -> list[str]:
+    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    return [line for line in out.splitlines() if line and not line.startswith("tests/")]
+
+
+def write_params(project: Path, **changes: dict) -> None:
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    for section, values in changes.items():
+        if isinstance(values, dict):
+            params.setdefault(section, {}).update(values)
+        else:
+            params[section] = values
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """A fresh copy of the project (code, params, contracts, dvc.yaml) as its own git and DVC repo, as cwd."""
+    dest = tmp_path / "project"
+    for name in tracked_files():
+        if (ROOT / name).is_file() and name != "dvc.lock":
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+    monkeypatch.setenv("DVC_SITE_CACHE_DIR", str(tmp_path / "dvc-site-cache"))
+    monkeypatch.chdir(dest)
+    write_params(dest, **SMALL)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """One temporary Prefect API for the whole session (starting one costs 10-20 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

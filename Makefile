@@ -11,7 +11,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export OMP_NUM_THREADS := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup run test serve clean
+.PHONY: setup run test clean
 
 setup: $(STAMP)
 

@@ -1,0 +1,79 @@
+"""The generator registry and synthesis on mixed-type frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from imblearn.pipeline import Pipeline
+from sklearn.linear_model import LogisticRegression
+
+from augmentation import generators, io
+from augmentation.errors import ConfigError, DataError
+from augmentation.generators import store
+from augmentation.simulate import simulate_trauma
+from augmentation.synthesis import augment, synthesize
+from augmentation.table import TableSpec
+
+SPEC = TableSpec(target="mortality", categorical=("sex",), integer=("age", "iss", "resp_rate", "gcs"))
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return simulate_trauma(rows=2000, seed=3)
+
+
+@pytest.mark.parametrize("method", generators.available())
+def test_every_generator_keeps_the_data_domain(cohort, method):
+    synthetic = synthesize(cohort, SPEC, method=method, random_state=0)
+    assert list(synthetic.columns) == list(cohort.columns)
+    assert synthetic.dtypes.equals(cohort.dtypes)
+    assert (synthetic["mortality"] == 1).all()
+    assert set(synthetic["sex"]) <= {"F", "M"}
+    for column in ("age", "bmi", "iss", "sbp", "pulse", "resp_rate", "spo2", "gcs"):
+        assert synthetic[column].between(cohort[column].min(), cohort[column].max()).all(), column
+    balanced = augment(cohort, synthetic, method)["mortality"].value_counts()
+    assert abs(balanced[1] - balanced[0]) <= balanced[0] * 0.1  # ADASYN balances only approximately
+
+
+@pytest.mark.parametrize("method", ["smote", "smotenc", "adasyn"])
+def test_same_seed_same_bytes_other_seed_other_rows(cohort, method):
+    a = synthesize(cohort, SPEC, method=method, random_state=7)
+    b = synthesize(cohort, SPEC, method=method, random_state=7)
+    c = synthesize(cohort, SPEC, method=method, random_state=8)
+    assert io.frame_hash(a) == io.frame_hash(b)
+    assert io.frame_hash(a) != io.frame_hash(c)
+
+
+def test_sampling_strategy_sets_the_ratio(cohort):
+    synthetic = synthesize(cohort, SPEC, method="smote", sampling_strategy=0.5, random_state=0)
+    counts = augment(cohort, synthetic, "smote")["mortality"].value_counts()
+    assert counts[1] == pytest.approx(0.5 * counts[0], abs=1)
+
+
+def test_registry_samplers_work_in_an_imblearn_pipeline(cohort):
+    X = cohort.drop(columns=["mortality", "sex"])
+    model = Pipeline([("oversample", generators.make_generator("smote", random_state=0)),
+                      ("model", LogisticRegression(max_iter=2000))]).fit(X, cohort["mortality"])
+    assert model.predict_proba(X).shape == (len(X), 2)
+
+
+def test_unknown_generator_and_parameter():
+    with pytest.raises(ConfigError, match="unknown generator 'smoot'"):
+        generators.make_generator("smoot", random_state=0)
+    with pytest.raises(ConfigError, match="generators.params.smote"):
+        generators.make_generator("smote", random_state=0, k_neighbours=3)
+
+
+def test_smotenc_needs_categorical_columns(cohort):
+    numeric = cohort.drop(columns="sex")
+    with pytest.raises(DataError, match="needs categorical columns"):
+        synthesize(numeric, TableSpec(target="mortality"), method="smotenc", random_state=0)
+
+
+def test_saved_generator_checks_its_training_data(tmp_path, cohort):
+    store.save(tmp_path, method="smote", params={"k_neighbors": 3}, sampling_strategy=1.0, seed=5, train=cohort)
+    record = store.load(tmp_path, cohort)
+    assert record["params"] == {"k_neighbors": 3} and record["seed"] == 5
+    assert set(record["versions"]) == {"imbalanced-learn", "scikit-learn", "numpy", "pandas"}
+    with pytest.raises(DataError, match="fitted on other training data"):
+        store.load(tmp_path, cohort.iloc[:-1])

@@ -13,13 +13,11 @@ from tasks.params import DEFAULT_PARAMS, Params, load_params
 
 def logger(name: str) -> logging.Logger:
     """Prefect's run logger inside a flow run, the module logger elsewhere (e.g. under `dvc repro`)."""
-    try:
-        from prefect.context import TaskRunContext, FlowRunContext
+    if "prefect" in sys.modules:  # never imported under `dvc repro`, so no import cost there
+        from prefect.context import FlowRunContext, TaskRunContext
         if TaskRunContext.get() or FlowRunContext.get():
             from prefect import get_run_logger
             return get_run_logger()  # type: ignore[return-value]
-    except ImportError:
-        pass
     return logging.getLogger(name)
 
 

@@ -71,3 +71,10 @@ def test_synthetic_rows_are_marked_and_never_in_the_test_set(project, prefect_se
     assert synthetic["spo2"].le(100).all() and set(synthetic["sex"]) <= {"F", "M"}
     report = Path("reports/summary.md").read_text()
     assert "| smote |" in report and "real hold-out" in report
+
+    # The Prefect UI shows the run's results: keyed artifacts, readable through the API.
+    from prefect.artifacts import Artifact
+
+    table = Artifact.get(key="retrain-summary")
+    assert table is not None and table.type == "table" and "smote" in str(table.data)
+    assert "| smote |" in str(Artifact.get(key="retrain-report").data)

@@ -1,0 +1,64 @@
+"""Ingestion from each kind of source: a CSV file, a Parquet file, a real SQLite database."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from augmentation.simulate import simulate_trauma
+from tasks import ingest, paths
+from tasks.params import load_params
+from tests.conftest import write_params
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return simulate_trauma(rows=800, seed=4)
+
+
+def ingested() -> pd.DataFrame:
+    ingest.run(load_params())
+    return pd.read_parquet(paths.RAW)
+
+
+@pytest.mark.parametrize("name", ["cohort.csv", "cohort.parquet"])
+def test_file_sources(project, cohort, name):
+    path = project / name
+    cohort.to_csv(path, index=False) if name.endswith(".csv") else cohort.to_parquet(path)
+    write_params(project, data={"source": "file", "path": name})
+    pd.testing.assert_frame_equal(ingested(), cohort)
+    meta = json.loads(paths.RAW_META.read_text())
+    assert meta["rows"] == len(cohort) and len(meta["sha256"]) == 64
+
+
+def test_sql_source(project, cohort):
+    url = f"sqlite:///{project / 'hospital.db'}"
+    engine = sa.create_engine(url)
+    cohort.to_sql("admissions", engine, index=False)
+    engine.dispose()
+    write_params(project, data={"source": "sql", "sql_url": url,
+                                "sql_query": "SELECT * FROM admissions WHERE age >= 18"})
+    expected = cohort[cohort.age >= 18].reset_index(drop=True)
+    pd.testing.assert_frame_equal(ingested(), expected, check_dtype=False)
+
+
+def test_sql_query_error_names_the_fix(project, cohort):
+    write_params(project, data={"source": "sql", "sql_url": f"sqlite:///{project / 'empty.db'}",
+                                "sql_query": "SELECT * FROM missing_table"})
+    with pytest.raises(Exception, match="the SQL query failed.*missing_table") as caught:
+        ingested()
+    assert "fix:" in str(caught.value)
+
+
+def test_same_content_same_hash_whatever_the_format(project, cohort):
+    hashes = []
+    for name in ("a.csv", "a.parquet"):
+        path = project / name
+        cohort.to_csv(path, index=False) if name.endswith(".csv") else cohort.to_parquet(path)
+        write_params(project, data={"source": "file", "path": name})
+        ingested()
+        hashes.append(json.loads(paths.RAW_META.read_text())["sha256"])
+    assert hashes[0] == hashes[1]

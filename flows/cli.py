@@ -181,6 +181,27 @@ def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
     typer.echo(f"wrote {out}")
 
 
+@app.command()
+def contract(data: Path = typer.Option(..., help="CSV or Parquet file"),
+             categorical: Optional[str] = typer.Option(None, help="comma-separated categorical columns"),
+             name: Optional[str] = typer.Option(None, help="suite name (default: the file's stem)"),
+             out: Path = typer.Option(..., help="suite JSON to write, e.g. expectations/my_cohort.json")) -> None:
+    """Draft a data contract (Great Expectations suite) from a file, for you to review and commit."""
+    from augmentation import io
+    from augmentation.contract import validate_frame
+    from augmentation.contract_draft import draft_suite
+    try:
+        frame = io.read_table(data)
+        suite = draft_suite(frame, name=name or data.stem, categorical=[c for c in (categorical or "").split(",") if c])
+        result = validate_frame(frame, suite, name=str(data))  # the draft must accept the data it came from
+        if not result.passed:
+            raise result.error()
+        io.write_json(suite, out)
+    except _user_errors() as err:
+        _fail(err)
+    typer.echo(f"wrote {len(suite['expectations'])} expectations to {out}; review the ranges, then set data.contract")
+
+
 @generators_app.command("available")
 def generators_available() -> None:
     """List the registered generators."""

@@ -73,3 +73,24 @@ def test_cli_simulate_resample_evaluate(tmp_path):
     results = json.loads(metrics.read_text())["results"]
     assert set(results) == {"none", "class_weight", "smote"}
     assert 0.5 < results["smote"]["logreg"]["roc_auc"]["mean"] <= 1
+
+
+def test_cli_contract_drafts_a_suite_that_guards_the_data(tmp_path):
+    import json
+
+    import pandas as pd
+    from augmentation.contract import load_suite, validate_frame
+    from flows.cli import app
+
+    data = tmp_path / "cohort.csv"
+    CliRunner().invoke(app, ["simulate", "--rows", "500", "--out", str(data)])
+    out = tmp_path / "suite.json"
+    result = CliRunner().invoke(app, ["contract", "--data", str(data), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    suite = load_suite(out)
+    frame = pd.read_csv(data)
+    assert validate_frame(frame, suite, name="data").passed
+    bad = frame.assign(sex=frame["sex"].where(frame.index > 0, "X"))
+    failed = validate_frame(bad, suite, name="bad")
+    assert not failed.passed and "'sex'" in failed.message() and "'X'" in failed.message()
+    assert json.loads(out.read_text())["name"] == "cohort"

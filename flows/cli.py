@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
+
+from augmentation.errors import OversamplingError  # light: no heavy imports behind it
 
 app = typer.Typer(help="Oversample imbalanced tabular data without distorting it.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -25,11 +26,6 @@ def _fail(err: Exception) -> None:
     raise typer.Exit(2)
 
 
-def _user_errors():
-    from augmentation.errors import OversamplingError
-    return OversamplingError
-
-
 @app.command()
 def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="params file to run with")) -> None:
     """Run the retraining flow (ingest → validate → split → fit → synthesise → checks → evaluate → report)."""
@@ -39,7 +35,7 @@ def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="param
         load_params(params)  # a bad params file fails here, before a Prefect server starts
         from flows.retrain import retrain
         summary = retrain(params_path=str(params))
-    except _user_errors() as err:
+    except OversamplingError as err:
         _fail(err)
     _print_summary(summary)
     typer.echo(f"\nreports: {paths.REPORT} · metrics: {paths.SUMMARY}, {paths.EVALUATION}, {paths.CAUSAL}, "
@@ -75,7 +71,7 @@ def simulate(rows: int = typer.Option(20_000, help="number of patients"), seed: 
     try:
         frame = simulate_trauma(rows=rows, seed=seed, drift=drift)
         _write(frame, out)
-    except _user_errors() as err:
+    except OversamplingError as err:
         _fail(err)
     typer.echo(f"wrote {len(frame)} rows ({frame['mortality'].mean():.1%} mortality) to {out}")
 
@@ -141,7 +137,7 @@ def resample(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
         label = frame[target][checked[target] == 1].iloc[0]
         synthetic[target] = pd.Series(label, index=synthetic.index).astype(frame[target].dtype)
         _write(augment(frame, synthetic, method), out)
-    except _user_errors() as err:
+    except OversamplingError as err:
         _fail(err)
     typer.echo(f"wrote {len(frame)} real + {len(synthetic)} synthetic rows ({method}) to {out}")
 
@@ -173,7 +169,7 @@ def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
                                        learners={"cart": {"max_depth": 6, "min_samples_leaf": 20}, "logreg": {}},
                                        repeats=repeats, seed=seed, progress=lambda _: bar.advance(job))
         io.write_json({"data": str(data), "target": target, "seed": seed, "repeats": repeats, "results": results}, out)
-    except _user_errors() as err:
+    except OversamplingError as err:
         _fail(err)
     for method, by_learner in results.items():
         typer.echo(f"{method:>14}: " + "  ".join(f"{l} AUC {m['roc_auc']['mean']:.3f}±{m['roc_auc']['std']:.3f}"
@@ -197,7 +193,7 @@ def contract(data: Path = typer.Option(..., help="CSV or Parquet file"),
         if not result.passed:
             raise result.error()
         io.write_json(suite, out)
-    except _user_errors() as err:
+    except OversamplingError as err:
         _fail(err)
     typer.echo(f"wrote {len(suite['expectations'])} expectations to {out}; review the ranges, then set data.contract")
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
-from scipy.optimize import minimize
+from scipy.optimize import Bounds, minimize
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
@@ -245,8 +245,8 @@ class OptimizedOversampler(BaseOverSampler):
                 return -f, -grad.ravel()
 
             res = minimize(neg, z0.ravel(), jac=True, method="L-BFGS-B",
-                           bounds=np.column_stack([lower.ravel(), upper.ravel()]),
-                           options={"maxiter": 50})
+                           bounds=Bounds(lower.ravel(), upper.ravel()),
+                           options={"maxiter": 20})
             Z = np.clip(res.x.reshape(m, d), lower, upper)
             finite &= bool(np.isfinite(res.fun))
             tol = 1e-9

@@ -12,6 +12,7 @@ from imblearn.base import BaseSampler
 from imblearn.over_sampling import ADASYN, SMOTE, SMOTENC, BorderlineSMOTE, RandomOverSampler
 
 from augmentation.errors import ConfigError
+from augmentation.generators.o2 import OptimizedOversampler
 
 # name -> (factory, neighbour parameters that bound the minority size, needs categorical columns)
 _Factory = Callable[..., BaseSampler]
@@ -22,6 +23,9 @@ REGISTRY: dict[str, tuple[_Factory, tuple[str, ...], bool]] = {
     "borderline2": (lambda **kw: BorderlineSMOTE(kind="borderline-2", **kw), ("k_neighbors",), False),
     "adasyn": (ADASYN, ("n_neighbors",), False),
     "smotenc": (SMOTENC, ("k_neighbors",), True),
+    "o2": (lambda **kw: OptimizedOversampler(model="lr", **kw), ("k_neighbors",), False),
+    "o2_svm": (lambda **kw: OptimizedOversampler(model="svm", **kw), ("k_neighbors",), False),
+    "o2_cart": (lambda **kw: OptimizedOversampler(model="cart", **kw), ("k_neighbors",), False),
 }
 DEFAULT_NEIGHBOURS = 5
 

@@ -57,8 +57,8 @@ def to_markdown(summary: dict) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     best = summary["best_generator"]
     lines += ["", f"Best generator passing every check: **{best}** (mean AUC gain over no oversampling: "
-              f"{summary['best_gain_over_none']:+.4f})." if best else "", "No generator passed every check." if not best else ""]
-    return "\n".join(lines).rstrip() + "\n"
+              f"{summary['best_gain_over_none']:+.4f})." if best else "No generator passed every check."]
+    return "\n".join(lines) + "\n"
 
 
 def run(p: Params) -> list[str]:

@@ -14,8 +14,14 @@ and (1/m)Σ||z − x_i||² = ||z − x̄||² + const, and makes the problem boun
   [0, 1]^d ∩ a box of half-width ``trust_radius · d_k / (2√d)`` around it, where d_k is the distance
   of its seed to the seed's k-th nearest minority neighbour: a small step, so points stay near the
   region SMOTE would fill and the classifier term nudges them, instead of running to box corners;
-* a whole batch is optimised at once by L-BFGS-B on the summed (separable) objective with an
-  analytic gradient; z̄ and k are updated between batches.
+* a whole batch is optimised at once (the objective is separable per point): by default with
+  ``_PGA_STEPS`` vectorised projected-gradient-ascent steps in numpy (each step moves a point by at
+  most a decaying fraction of its box half-width along its max-norm-normalised gradient, then clips
+  to the box); ``solver="lbfgsb"`` uses scipy's L-BFGS-B (maxiter 20) instead; z̄ and k are updated
+  between batches;
+* ``objective="paper"`` uses g_w literally (pushes points towards high minority score);
+  ``objective="boundary"`` replaces g_w with 4·g_w·(1 − g_w), maximal at g_w = 0.5, so the classifier
+  term pulls points towards the decision boundary instead.
 """
 
 from __future__ import annotations
@@ -35,6 +41,10 @@ from augmentation.errors import ConfigError, DataError
 _MODELS = ("lr", "svm", "cart")
 _WARM = ("minority", "smote", "loras")
 _FILTER_ROUNDS = 5
+_SOLVERS = ("pga", "lbfgsb")
+_OBJECTIVES = ("paper", "boundary")
+_PGA_STEPS = 12
+_PGA_DECAY = 0.7
 
 
 class OptimizedOversampler(BaseOverSampler):
@@ -65,7 +75,13 @@ class OptimizedOversampler(BaseOverSampler):
     k_neighbors : int, default=5
         Neighbours for the warm starts and the trust-region size; lowered to n_minority − 1 if needed.
     batch_size : int, default=10000
-        Candidates optimised together in one L-BFGS-B call.
+        Candidates optimised together in one solver call.
+    solver : {"pga", "lbfgsb"}, default="pga"
+        ``"pga"``: fixed vectorised projected-gradient-ascent steps in numpy (fast);
+        ``"lbfgsb"``: scipy L-BFGS-B on the whole batch (maxiter 20; slower).
+    objective : {"paper", "boundary"}, default="paper"
+        Classifier term: ``"paper"`` g_w (literal reading), ``"boundary"`` 4·g_w·(1 − g_w). Ignored by
+        ``model="cart"``, which has no g_w term.
     random_state : int, RandomState or None, default=None
 
     Attributes
@@ -78,7 +94,7 @@ class OptimizedOversampler(BaseOverSampler):
 
     def __init__(self, *, sampling_strategy="auto", model="lr", lambdas=(0.1, 0.05, 0.1),
                  warm_start="smote", filter=None, trust_radius=1.0, k_neighbors=5,
-                 batch_size=10000, random_state=None):
+                 batch_size=10000, solver="pga", objective="paper", random_state=None):
         super().__init__(sampling_strategy=sampling_strategy)
         self.model = model
         self.lambdas = lambdas
@@ -87,6 +103,8 @@ class OptimizedOversampler(BaseOverSampler):
         self.trust_radius = trust_radius
         self.k_neighbors = k_neighbors
         self.batch_size = batch_size
+        self.solver = solver
+        self.objective = objective
         self.random_state = random_state
 
     # NaN must become a DataError with a fix, before the generic validation rejects it.
@@ -124,6 +142,10 @@ class OptimizedOversampler(BaseOverSampler):
             raise ConfigError(f"O² model={self.model!r} is unknown", f"use one of {_MODELS}")
         if self.warm_start not in _WARM:
             raise ConfigError(f"O² warm_start={self.warm_start!r} is unknown", f"use one of {_WARM}")
+        if self.solver not in _SOLVERS:
+            raise ConfigError(f"O² solver={self.solver!r} is unknown", f"use one of {_SOLVERS}")
+        if self.objective not in _OBJECTIVES:
+            raise ConfigError(f"O² objective={self.objective!r} is unknown", f"use one of {_OBJECTIVES}")
         if self.filter not in (None, "hgb"):
             raise ConfigError(f"O² filter={self.filter!r} is unknown", "use None or 'hgb'")
         if len(self.lambdas) != 3 or not all(np.isfinite(self.lambdas)):
@@ -233,22 +255,44 @@ class OptimizedOversampler(BaseOverSampler):
             c1 = (l1 * (kk - 1) / kk)[:, None]
             zbar, xbar = state["zbar"], ctx["mean"]
             lin = "w" in ctx
+            boundary = self.objective == "boundary"
 
-            def neg(flat):
-                Z = flat.reshape(m, d)
-                f = (c1 * (Z - zbar) ** 2).sum() + l2 * ((Z - xbar) ** 2).sum() - l3 * (Z ** 2).sum()
+            def value_grad(Z):
+                """Per-point objective values (m,) and gradients (m, d)."""
+                f = ((c1 * (Z - zbar) ** 2).sum(axis=1) + l2 * ((Z - xbar) ** 2).sum(axis=1)
+                     - l3 * (Z ** 2).sum(axis=1))
                 grad = 2 * c1 * (Z - zbar) + 2 * l2 * (Z - xbar) - 2 * l3 * Z
                 if lin:
                     g = _sigmoid(Z @ ctx["w"] + ctx["b"])
-                    f += g.sum()
-                    grad += (g * (1 - g))[:, None] * ctx["w"]
-                return -f, -grad.ravel()
+                    if boundary:
+                        f += 4 * g * (1 - g)
+                        grad += (4 * (1 - 2 * g) * g * (1 - g))[:, None] * ctx["w"]
+                    else:
+                        f += g
+                        grad += (g * (1 - g))[:, None] * ctx["w"]
+                return f, grad
 
-            res = minimize(neg, z0.ravel(), jac=True, method="L-BFGS-B",
-                           bounds=Bounds(lower.ravel(), upper.ravel()),
-                           options={"maxiter": 20})
-            Z = np.clip(res.x.reshape(m, d), lower, upper)
-            finite &= bool(np.isfinite(res.fun))
+            if self.solver == "pga":
+                Z = z0.copy()
+                width = upper - lower
+                step = 0.5 * width.max(axis=1, keepdims=True)
+                for _ in range(_PGA_STEPS):
+                    _, grad = value_grad(Z)
+                    scale = np.abs(grad).max(axis=1, keepdims=True)
+                    Z = np.clip(Z + step * grad / np.where(scale > 0, scale, 1.0), lower, upper)
+                    step = step * _PGA_DECAY
+                fun = value_grad(Z)[0].sum()
+            else:
+                def neg(flat):
+                    f, grad = value_grad(flat.reshape(m, d))
+                    return -f.sum(), -grad.ravel()
+
+                res = minimize(neg, z0.ravel(), jac=True, method="L-BFGS-B",
+                               bounds=Bounds(lower.ravel(), upper.ravel()),
+                               options={"maxiter": 20})
+                Z, fun = res.x.reshape(m, d), res.fun
+            Z = np.clip(Z, lower, upper)
+            finite &= bool(np.isfinite(fun))
             tol = 1e-9
             flags.append(((np.abs(Z - lower) < tol) & (upper - lower > tol) |
                           (np.abs(Z - upper) < tol) & (upper - lower > tol)).any(axis=1))

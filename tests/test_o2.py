@@ -94,3 +94,34 @@ def test_registered_and_errors(data):
     bad.iloc[0, 0] = np.nan
     with pytest.raises(DataError, match="NaN"):
         OptimizedOversampler(random_state=0).fit_resample(bad, y)
+
+
+def test_boundary_objective_moves_mean_g_towards_half(data):
+    X, y = data
+    gap = {}
+    for objective in ("paper", "boundary"):
+        sampler = OptimizedOversampler(objective=objective, trust_radius=3.0, random_state=0)
+        sampler.fit_resample(X, y)
+        gap[objective] = (abs(sampler.diagnostics_["mean_g"] - 0.5), sampler.diagnostics_["mean_abs_g_gap"])
+    assert gap["boundary"][0] < gap["paper"][0]
+    assert gap["boundary"][1] < gap["paper"][1]
+
+
+@pytest.mark.parametrize("objective", ["paper", "boundary"])
+def test_lbfgsb_solver_option_and_determinism(data, objective):
+    X, y = data
+    a = OptimizedOversampler(solver="lbfgsb", objective=objective, random_state=2)
+    b = OptimizedOversampler(solver="lbfgsb", objective=objective, random_state=2)
+    Xa, Xb = a.fit_resample(X, y)[0], b.fit_resample(X, y)[0]
+    assert a.diagnostics_["objective_finite"]
+    assert Xa.to_numpy().tobytes() == Xb.to_numpy().tobytes()
+    assert ((Xa >= X.min()) & (Xa <= X.max())).all().all()
+
+
+def test_unknown_solver_and_objective_are_config_errors(data):
+    from augmentation.errors import ConfigError
+    X, y = data
+    with pytest.raises(ConfigError, match="solver"):
+        OptimizedOversampler(solver="adam").fit_resample(X, y)
+    with pytest.raises(ConfigError, match="objective"):
+        OptimizedOversampler(objective="uncertainty").fit_resample(X, y)

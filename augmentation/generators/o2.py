@@ -79,22 +79,24 @@ class OptimizedOversampler(BaseOverSampler):
     solver : {"pga", "lbfgsb"}, default="pga"
         ``"pga"``: fixed vectorised projected-gradient-ascent steps in numpy (fast);
         ``"lbfgsb"``: scipy L-BFGS-B on the whole batch (maxiter 20; slower).
-    objective : {"paper", "boundary"}, default="paper"
+    objective : {"paper", "boundary"}, default="boundary"
         Classifier term: ``"paper"`` g_w (literal reading), ``"boundary"`` 4·g_w·(1 − g_w). Ignored by
-        ``model="cart"``, which has no g_w term.
+        ``model="cart"``, which has no g_w term. The default was chosen on 8 dev datasets
+        (docs/o2.md), where the two were within noise of each other.
     random_state : int, RandomState or None, default=None
 
     Attributes
     ----------
     diagnostics_ : dict
         ``share_on_bound`` (share of generated points with a coordinate on a box bound), ``mean_g``
-        (mean g_w of generated points; for cart the tree's minority probability), ``mean_nn_distance``
+        (mean g_w of generated points; for cart the tree's minority probability), ``mean_abs_g_gap``
+        (mean |g_w − 0.5|, how far points sit from the decision boundary), ``mean_nn_distance``
         (mean scaled distance to the nearest minority point), ``objective_finite``.
     """
 
     def __init__(self, *, sampling_strategy="auto", model="lr", lambdas=(0.1, 0.05, 0.1),
                  warm_start="smote", filter=None, trust_radius=1.0, k_neighbors=5,
-                 batch_size=10000, solver="pga", objective="paper", random_state=None):
+                 batch_size=10000, solver="pga", objective="boundary", random_state=None):
         super().__init__(sampling_strategy=sampling_strategy)
         self.model = model
         self.lambdas = lambdas
@@ -197,6 +199,7 @@ class OptimizedOversampler(BaseOverSampler):
         bound = np.concatenate(on_bound_k)
         g = ctx["score"](Z)
         diag = {"share_on_bound": float(bound.mean()), "mean_g": float(g.mean()),
+                "mean_abs_g_gap": float(np.abs(g - 0.5).mean()),
                 "mean_nn_distance": float(ctx["nn"].kneighbors(Z)[0].mean()),
                 "objective_finite": bool(finite)}
         if hgb is not None:
@@ -353,11 +356,12 @@ def _into_leaves(ctx, seed, z0, lower, upper):
 
 def _merge(diags):
     if not diags:
-        return {"share_on_bound": 0.0, "mean_g": float("nan"), "mean_nn_distance": float("nan"),
+        return {"share_on_bound": 0.0, "mean_g": float("nan"), "mean_abs_g_gap": float("nan"),
+                "mean_nn_distance": float("nan"),
                 "objective_finite": True}
     total = sum(n for n, _ in diags)
     out = {key: float(sum(n * d[key] for n, d in diags) / total)
-           for key in ("share_on_bound", "mean_g", "mean_nn_distance")}
+           for key in ("share_on_bound", "mean_g", "mean_abs_g_gap", "mean_nn_distance")}
     out["objective_finite"] = all(d["objective_finite"] for _, d in diags)
     if any("filter_shortfall" in d for _, d in diags):
         out["filter_shortfall"] = sum(d.get("filter_shortfall", 0) for _, d in diags)

@@ -1,6 +1,6 @@
 """Benchmark O² against SMOTE: speed/memory, then AUC on small KEEL datasets (not a test).
 
-Run:  cd /work/o2b && PYTHONPATH=/work/o2b /work/main/.venv/bin/python docs/bench_o2.py [speed|quality|all]
+Run:  .venv/bin/python docs/bench_o2.py [speed|quality|all]
 """
 
 from __future__ import annotations

@@ -32,11 +32,7 @@ def synthesize(train: pd.DataFrame, spec: TableSpec, *, method: str, params: dic
     The result has the training columns and dtypes; the label is 1 on every row.
     """
     params = dict(params or {})
-    n_minority = int((train[spec.target] == 1).sum())
-    needed = generators.min_minority_rows(method, params)
-    if n_minority < needed:
-        raise DataError(f"generator {method!r} needs at least {needed} minority rows, the training data has {n_minority}",
-                        f"lower its neighbour count in generators.params.{method}, use 'random', or add minority rows")
+    generators.check_minority_rows(method, params, int((train[spec.target] == 1).sum()))
     if generators.needs_categorical(method) and not spec.categorical:
         raise DataError(f"generator {method!r} needs categorical columns and the data has none",
                         "use 'smote' for all-numeric data, or list categorical columns under data.categorical")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 
 from augmentation import generators
-from augmentation.errors import DataError
 from augmentation.generators import store
 from augmentation.protocol import generation_seed
 from tasks import paths, stage
@@ -19,10 +18,7 @@ def run(p: Params) -> list[str]:
     written = []
     for method in p.generators.methods:
         params = p.generators.params.get(method, {})
-        needed = generators.min_minority_rows(method, params)
-        if n_minority < needed:
-            raise DataError(f"generator {method!r} needs at least {needed} minority training rows, there are {n_minority}",
-                            f"lower its neighbour count in generators.params.{method}, or remove it from generators.methods")
+        generators.check_minority_rows(method, params, n_minority)
         generators.make_generator(method, random_state=0, **params)  # rejects unknown parameters now
         store.save(paths.generator_dir(method), method=method, params=params,
                    sampling_strategy=p.generators.sampling_strategy,

@@ -11,7 +11,7 @@ from typing import Any, Callable
 from imblearn.base import BaseSampler
 from imblearn.over_sampling import ADASYN, SMOTE, SMOTENC, BorderlineSMOTE, RandomOverSampler
 
-from augmentation.errors import ConfigError
+from augmentation.errors import ConfigError, DataError
 from augmentation.generators.o2 import OptimizedOversampler
 
 # name -> (factory, neighbour parameters that bound the minority size, needs categorical columns)
@@ -42,6 +42,15 @@ def min_minority_rows(name: str, params: dict[str, Any]) -> int:
     """The fewest minority rows the generator can work with."""
     keys = _entry(name)[1]
     return max([int(params.get(k, DEFAULT_NEIGHBOURS)) + 1 for k in keys], default=1)
+
+
+def check_minority_rows(name: str, params: dict[str, Any], n_minority: int) -> None:
+    """Raise a DataError when ``n_minority`` rows are too few for the generator ``name``."""
+    needed = min_minority_rows(name, params)
+    if n_minority < needed:
+        raise DataError(f"generator {name!r} needs at least {needed} minority training rows, there are {n_minority}",
+                        f"lower its neighbour count in generators.params.{name}, remove it from generators.methods, "
+                        "or add minority rows")
 
 
 def make_generator(name: str, *, random_state: int, sampling_strategy: Any = "auto",

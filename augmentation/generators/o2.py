@@ -22,19 +22,30 @@ and (1/m)Σ||z − x_i||² = ||z − x̄||² + const, and makes the problem boun
 * ``objective="paper"`` uses g_w literally (pushes points towards high minority score);
   ``objective="boundary"`` replaces g_w with 4·g_w·(1 − g_w), maximal at g_w = 0.5, so the classifier
   term pulls points towards the decision boundary instead.
+
+Mixed data (the paper's Algorithm 2): with ``categorical_features`` the optimisation runs on the
+numerical columns only; a multi-target classifier trained on the original rows (numerical columns
+plus a class indicator → every categorical column) then fills the categorical columns of each new point.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_target_type
+from scipy import sparse
 from scipy.optimize import Bounds, minimize
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.multioutput import MultiOutputClassifier
 from sklearn.neighbors import NearestNeighbors
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils import check_random_state
+from sklearn.utils._indexing import _get_column_indices
+from sklearn.utils.validation import validate_data
 
 from augmentation.errors import ConfigError, DataError
 
@@ -45,6 +56,7 @@ _SOLVERS = ("pga", "lbfgsb")
 _OBJECTIVES = ("paper", "boundary")
 _PGA_STEPS = 12
 _PGA_DECAY = 0.7
+_FILLS = ("sample", "predict")
 
 
 class OptimizedOversampler(BaseOverSampler):
@@ -64,12 +76,28 @@ class OptimizedOversampler(BaseOverSampler):
     lambdas : tuple of 3 floats, default=(0.1, 0.05, 0.1)
         λ1 (spread from earlier synthetic points), λ2 (spread from minority points), λ3 (norm penalty).
     warm_start : {"minority", "smote", "loras"}, default="smote"
-        Starting points: jittered minority points, SMOTE interpolations, or LoRAS-style random convex
-        combinations of Gaussian-perturbed neighbourhoods.
-    filter : {None, "hgb"}, default=None
-        ``"hgb"``: a HistGradientBoostingClassifier trained on the original data keeps only candidates
-        it labels minority; rejected ones are replaced by new candidates for at most 5 rounds, then the
-        shortfall is filled with the rejected candidates it scores highest (``diagnostics_["filter_shortfall"]``).
+        Starting points: jittered minority points, SMOTE interpolations, or the output of
+        ``pyloras.LORAS`` (LoRAS: random convex combinations of Gaussian shadows of a t-SNE
+        neighbourhood) run on the scaled class rows.
+    filter : None, "hgb" or a scikit-learn classifier, default=None
+        A second, stronger classifier trained on the original (scaled numerical) data, class vs rest;
+        only candidates it labels as the class are kept. ``"hgb"``: HistGradientBoostingClassifier;
+        any classifier instance (``fit``/``predict``, ideally ``predict_proba``) is cloned and, when it
+        has a ``random_state`` parameter, seeded from ``random_state``. Rejected candidates are replaced
+        by new ones for at most 5 rounds, then the shortfall is filled with the rejected candidates it
+        scores highest (``diagnostics_["filter_shortfall"]``).
+    categorical_features : None, "auto", or array-like of indices, names or a boolean mask, default=None
+        Mixed data (the paper's Algorithm 2). The numerical columns are optimised; the categorical ones
+        are filled by ``categorical_model``. ``"auto"``: the non-numeric columns of a DataFrame (object,
+        category, string, bool). With None, a non-numeric column is a DataError.
+    categorical_model : None or a scikit-learn classifier, default=None
+        Predicts the categorical columns from the scaled numerical columns plus a class indicator,
+        trained on all original rows. None: ``RandomForestClassifier(n_estimators=50,
+        min_samples_leaf=3)`` (natively multi-target); other classifiers are cloned, seeded and wrapped
+        in ``MultiOutputClassifier``.
+    categorical_fill : {"sample", "predict"}, default="sample"
+        ``"sample"`` draws each categorical value from the model's predicted class probabilities (keeps
+        the categories' spread); ``"predict"`` takes the most probable value.
     trust_radius : float, default=1.0
         Scales the trust-region box (see the module docstring).
     k_neighbors : int, default=5
@@ -91,12 +119,16 @@ class OptimizedOversampler(BaseOverSampler):
         ``share_on_bound`` (share of generated points with a coordinate on a box bound), ``mean_g``
         (mean g_w of generated points; for cart the tree's minority probability), ``mean_abs_g_gap``
         (mean |g_w − 0.5|, how far points sit from the decision boundary), ``mean_nn_distance``
-        (mean scaled distance to the nearest minority point), ``objective_finite``.
+        (mean scaled distance to the nearest minority point), ``objective_finite``, and with a filter
+        ``filter_shortfall`` (points the filter rejected but that had to be kept).
+    categorical_features_ : ndarray of int
+        Indices of the categorical columns (empty without ``categorical_features``).
     """
 
     def __init__(self, *, sampling_strategy="auto", model="lr", lambdas=(0.1, 0.05, 0.1),
                  warm_start="smote", filter=None, trust_radius=1.0, k_neighbors=5,
-                 batch_size=10000, solver="pga", objective="boundary", random_state=None):
+                 batch_size=10000, solver="pga", objective="boundary", categorical_features=None,
+                 categorical_model=None, categorical_fill="sample", random_state=None):
         super().__init__(sampling_strategy=sampling_strategy)
         self.model = model
         self.lambdas = lambdas
@@ -107,37 +139,131 @@ class OptimizedOversampler(BaseOverSampler):
         self.batch_size = batch_size
         self.solver = solver
         self.objective = objective
+        self.categorical_features = categorical_features
+        self.categorical_model = categorical_model
+        self.categorical_fill = categorical_fill
         self.random_state = random_state
 
-    # NaN must become a DataError with a fix, before the generic validation rejects it.
-    def _check_X_y(self, X, y):
-        values = np.asarray(X, dtype=float) if not hasattr(X, "to_numpy") else X.to_numpy(dtype=float)
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False  # points are optimised densely; sparse input is a DataError
+        return tags
+
+    def _check_X_y(self, X, y, accept_sparse=None):
+        """Validate X and y; bad input becomes a DataError naming the problem and the fix."""
+        if sparse.issparse(X):
+            raise DataError("O² got a sparse matrix", "pass a dense array (X.toarray()); O² optimises dense points")
+        if isinstance(X, pd.DataFrame) and any(isinstance(t, pd.SparseDtype) for t in X.dtypes):
+            # pandas sparse columns: optimised densely, returned sparse again by imbalanced-learn
+            X = X.astype({c: t.subtype for c, t in X.dtypes.items() if isinstance(t, pd.SparseDtype)})
+        cat = self._categorical_indices(X)
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        X, y = validate_data(self, X=X, y=y, reset=True, accept_sparse=False, dtype=None,
+                             ensure_all_finite=False)
+        names = getattr(self, "feature_names_in_", None)
+        label = (lambda j: str(names[j])) if names is not None else int
+        numeric = np.setdiff1d(np.arange(X.shape[1]), cat)
+        try:
+            values = X[:, numeric].astype(float)
+        except (TypeError, ValueError):
+            bad = [label(j) for j in numeric if not _is_numeric(X[:, j])]
+            raise DataError(f"O² got non-numeric columns {bad} without categorical_features",
+                            "pass categorical_features=[...] (indices or names, or 'auto' for a DataFrame) "
+                            "to fill them with the mixed-data path, or encode them as numbers") from None
         if np.isnan(values).any():
             raise DataError("O² got missing values (NaN) in X",
                             "impute or drop the missing values before oversampling")
-        return super()._check_X_y(X, y)
+        if np.isinf(values).any():
+            raise DataError("O² got infinite values in X", "replace or drop the infinite values before oversampling")
+        for j in cat:
+            if pd.isna(pd.Series(X[:, j], dtype=object)).any():
+                raise DataError(f"O² got missing values (NaN) in the categorical column {label(j)!r}",
+                                "impute them, or make 'missing' an explicit category")
+        if numeric.size == 0:
+            raise DataError("O² needs at least one numerical column; every column is categorical",
+                            "use random oversampling (or SMOTENC with a numerical column) for all-categorical data")
+        self.categorical_features_ = cat
+        if not cat.size:
+            X = values.astype(X.dtype if X.dtype.kind == "f" else float)
+        return X, y, binarize_y
+
+    def _categorical_indices(self, X):
+        spec = self.categorical_features
+        if spec is None:
+            if isinstance(X, pd.DataFrame):
+                bad = [str(c) for c, t in X.dtypes.items() if not _numeric_dtype(t)]
+                if bad:
+                    raise DataError(f"O² got non-numeric columns {bad} without categorical_features",
+                                    f"pass categorical_features={bad} (or 'auto') to fill them with the "
+                                    "mixed-data path, or encode them as numbers")
+            return np.array([], dtype=int)
+        if isinstance(spec, str) and spec == "auto":
+            if not isinstance(X, pd.DataFrame):
+                raise ConfigError("O² categorical_features='auto' needs a pandas DataFrame",
+                                  "pass the categorical column indices instead")
+            return np.array([j for j, t in enumerate(X.dtypes) if not _numeric_dtype(t)], dtype=int)
+        try:
+            return np.unique(np.asarray(_get_column_indices(X, spec), dtype=int))
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise ConfigError(f"O² categorical_features={spec!r} does not name columns of X ({exc})",
+                              "pass column indices, column names of the DataFrame, or a boolean mask") from exc
 
     def _fit_resample(self, X, y):
         self._check_params()
         rng = check_random_state(self.random_state)
-        X = np.asarray(X, dtype=float)
-        lo, hi = X.min(axis=0), X.max(axis=0)
+        cat = self.categorical_features_
+        numeric = np.setdiff1d(np.arange(X.shape[1]), cat)
+        Xn = X[:, numeric].astype(float)
+        lo, hi = Xn.min(axis=0), Xn.max(axis=0)
         constant = np.flatnonzero(hi - lo <= 0)
         if constant.size:
-            raise DataError(f"O² got constant columns at positions {constant.tolist()}",
+            names = getattr(self, "feature_names_in_", None)
+            which = [str(names[numeric[j]]) if names is not None else int(numeric[j]) for j in constant]
+            raise DataError(f"O² got constant numerical columns {which}",
                             "drop constant columns before oversampling; they carry no information")
-        Xs = (X - lo) / (hi - lo)
+        Xs = (Xn - lo) / (hi - lo)
+        codes, levels = _encode_categories(X[:, cat])
         X_new, y_new = [X], [y]
         diags = []
         for cls, n in self.sampling_strategy_.items():
             if n <= 0:
                 continue
             Z, diag = self._generate(Xs, y == cls, int(n), rng)
-            X_new.append(np.clip(Z * (hi - lo) + lo, lo, hi))
+            rows = np.empty((len(Z), X.shape[1]), dtype=X.dtype)
+            rows[:, numeric] = np.clip(Z * (hi - lo) + lo, lo, hi)
+            if cat.size:
+                rows[:, cat] = self._fill_categorical(Xs, y == cls, codes, levels, Z, rng)
+            X_new.append(rows)
             y_new.append(np.full(len(Z), cls, dtype=y.dtype))
             diags.append((len(Z), diag))
         self.diagnostics_ = _merge(diags)
         return np.vstack(X_new), np.concatenate(y_new)
+
+    def _fill_categorical(self, Xs, is_cls, codes, levels, Z, rng):
+        """Algorithm 2: categorical values of the new points from a classifier trained on the original rows."""
+        inputs = np.column_stack([Xs, is_cls.astype(float)])
+        seed = rng.randint(2**31 - 1)
+        if self.categorical_model is None:
+            model = RandomForestClassifier(n_estimators=50, min_samples_leaf=3, n_jobs=1, random_state=seed)
+        else:
+            model = MultiOutputClassifier(_seeded(self.categorical_model, seed, "categorical_model"))
+        target = codes if codes.shape[1] > 1 or self.categorical_model is not None else codes[:, 0]
+        model.fit(inputs, target)
+        new_inputs = np.column_stack([Z, np.ones(len(Z))])
+        probas = model.predict_proba(new_inputs)
+        probas = probas if isinstance(probas, list) else [probas]
+        classes = model.classes_ if isinstance(model.classes_, list) else [model.classes_]
+        if isinstance(model, MultiOutputClassifier):
+            classes = [est.classes_ for est in model.estimators_]
+        out = np.empty((len(Z), len(levels)), dtype=object)
+        for j, (proba, cls_codes) in enumerate(zip(probas, classes)):
+            if self.categorical_fill == "predict":
+                pick = proba.argmax(axis=1)
+            else:
+                u = rng.uniform(size=len(Z))[:, None]
+                pick = np.minimum((np.cumsum(proba, axis=1) < u).sum(axis=1), proba.shape[1] - 1)
+            out[:, j] = levels[j][np.asarray(cls_codes, dtype=int)[pick]]
+        return out
 
     def _check_params(self):
         if self.model not in _MODELS:
@@ -148,8 +274,16 @@ class OptimizedOversampler(BaseOverSampler):
             raise ConfigError(f"O² solver={self.solver!r} is unknown", f"use one of {_SOLVERS}")
         if self.objective not in _OBJECTIVES:
             raise ConfigError(f"O² objective={self.objective!r} is unknown", f"use one of {_OBJECTIVES}")
-        if self.filter not in (None, "hgb"):
-            raise ConfigError(f"O² filter={self.filter!r} is unknown", "use None or 'hgb'")
+        if not (self.filter is None or (isinstance(self.filter, str) and self.filter == "hgb")
+                or (hasattr(self.filter, "fit") and hasattr(self.filter, "predict"))):
+            raise ConfigError(f"O² filter={self.filter!r} is unknown",
+                              "use None, 'hgb' or a scikit-learn classifier instance (with fit and predict)")
+        if self.categorical_fill not in _FILLS:
+            raise ConfigError(f"O² categorical_fill={self.categorical_fill!r} is unknown", f"use one of {_FILLS}")
+        if self.categorical_model is not None and not (hasattr(self.categorical_model, "fit")
+                                                       and hasattr(self.categorical_model, "predict_proba")):
+            raise ConfigError(f"O² categorical_model={self.categorical_model!r} is not a probabilistic classifier",
+                              "pass a scikit-learn classifier with fit and predict_proba, or None")
         if len(self.lambdas) != 3 or not all(np.isfinite(self.lambdas)):
             raise ConfigError(f"O² lambdas={self.lambdas!r} must be 3 finite numbers", "e.g. (0.1, 0.05, 0.1)")
         if not self.trust_radius > 0 or int(self.k_neighbors) < 1 or int(self.batch_size) < 1:
@@ -170,9 +304,11 @@ class OptimizedOversampler(BaseOverSampler):
                "nn": NearestNeighbors(n_neighbors=1).fit(M)}
         clf = self._classifier(Xs, target, rng)
         ctx.update(clf)
-        hgb = None
-        if self.filter == "hgb":
-            hgb = HistGradientBoostingClassifier(random_state=rng.randint(2**31 - 1)).fit(Xs, target)
+        hgb = self._filter_model(rng)
+        if hgb is not None:
+            hgb.fit(Xs, target)
+        if self.warm_start == "loras":
+            ctx["loras"] = _LorasStarts(Xs, target, k, rng)
         state = {"zbar": np.zeros(Xs.shape[1]), "count": 0}
         kept, rejected, on_bound_k, on_bound_r, finite = [], [], [], [], True
         need, rounds = n, 0
@@ -181,8 +317,8 @@ class OptimizedOversampler(BaseOverSampler):
             Z, bound, fin = self._optimise(ctx, ask, state, rng)
             finite &= fin
             if hgb is not None:
-                ok = hgb.predict(Z) == 1
-                rejected.append((Z[~ok], bound[~ok], hgb.predict_proba(Z[~ok])[:, 1]))
+                ok = np.asarray(hgb.predict(Z)) == 1
+                rejected.append((Z[~ok], bound[~ok], _class_score(hgb, Z[~ok])))
                 Z, bound = Z[ok], bound[ok]
             kept.append(Z[:need])
             on_bound_k.append(bound[:need])
@@ -205,6 +341,14 @@ class OptimizedOversampler(BaseOverSampler):
         if hgb is not None:
             diag["filter_shortfall"] = int(shortfall)
         return Z, diag
+
+    def _filter_model(self, rng):
+        if self.filter is None:
+            return None
+        seed = rng.randint(2**31 - 1)
+        if isinstance(self.filter, str):
+            return HistGradientBoostingClassifier(random_state=seed)
+        return _seeded(self.filter, seed, "filter")
 
     def _classifier(self, Xs, target, rng):
         """g_w and its gradient, or the tree's minority leaves for cart."""
@@ -233,12 +377,7 @@ class OptimizedOversampler(BaseOverSampler):
         if self.warm_start == "smote":
             other = ind[seed, rng.randint(k, size=n)]
             return seed, M[seed] + rng.uniform(size=(n, 1)) * (M[other] - M[seed])
-        # loras-style: Gaussian shadows of the seed's neighbourhood, random convex combination
-        hood = np.concatenate([seed[:, None], ind[seed]], axis=1)  # n x (k+1)
-        sigma = 0.005
-        shadows = M[hood] + rng.normal(scale=sigma, size=(n, k + 1, M.shape[1]))
-        weights = rng.dirichlet(np.ones(k + 1), size=n)
-        return seed, np.einsum("nk,nkd->nd", weights, shadows)
+        return ctx["loras"].draw(n)
 
     def _optimise(self, ctx, n, state, rng):
         """n candidates in batches; returns points, on-bound flags, whether every objective was finite."""
@@ -366,3 +505,73 @@ def _merge(diags):
     if any("filter_shortfall" in d for _, d in diags):
         out["filter_shortfall"] = sum(d.get("filter_shortfall", 0) for _, d in diags)
     return out
+
+
+def _numeric_dtype(dtype) -> bool:
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def _is_numeric(column) -> bool:
+    try:
+        np.asarray(column, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _encode_categories(Xc):
+    """Integer codes (n, c) of the categorical columns and, per column, the sorted levels."""
+    codes = np.empty(Xc.shape, dtype=int)
+    levels = []
+    for j in range(Xc.shape[1]):
+        column = pd.Categorical(Xc[:, j])
+        codes[:, j] = column.codes
+        levels.append(np.asarray(column.categories, dtype=Xc.dtype))
+    return codes, levels
+
+
+def _seeded(estimator, seed, what):
+    """A clone of the user's classifier, seeded where it takes a random_state."""
+    try:
+        est = clone(estimator)
+    except TypeError as exc:
+        raise ConfigError(f"O² {what}={estimator!r} cannot be cloned ({exc})",
+                          "pass an unfitted scikit-learn classifier instance") from exc
+    if "random_state" in est.get_params(deep=False):
+        est.set_params(random_state=seed)
+    return est
+
+
+def _class_score(est, Z):
+    """How strongly the filter labels each row as the class (1): probability, margin or label."""
+    if len(Z) == 0:
+        return np.zeros(0)
+    if hasattr(est, "predict_proba"):
+        return est.predict_proba(Z)[:, list(est.classes_).index(1)]
+    if hasattr(est, "decision_function"):
+        return np.asarray(est.decision_function(Z), dtype=float).ravel()
+    return (np.asarray(est.predict(Z)) == 1).astype(float)
+
+
+class _LorasStarts:
+    """Warm starts from pyloras' LORAS, run on the scaled data; drawn in order, refilled on demand."""
+
+    def __init__(self, Xs, target, k, rng):
+        self.Xs, self.target, self.k, self.rng = Xs, target, k, rng
+        self.M = Xs[target == 1]
+        self.pool = np.empty((0, Xs.shape[1]))
+        self.nn = NearestNeighbors(n_neighbors=1).fit(self.M)
+
+    def draw(self, n):
+        if len(self.pool) < n:
+            from pyloras import LORAS
+            want = max(n - len(self.pool), len(self.M))
+            m = len(self.M)
+            sampler = LORAS(sampling_strategy={1: m + want}, n_neighbors=min(self.k + 1, m),
+                            manifold_learner_params={"perplexity": float(min(5, m - 1))},
+                            random_state=self.rng.randint(2**31 - 1))
+            X_res, _ = sampler.fit_resample(self.Xs, self.target)
+            self.pool = np.vstack([self.pool, np.clip(X_res[len(self.Xs):], 0.0, 1.0)])
+        out, self.pool = self.pool[:n], self.pool[n:]
+        seed = self.nn.kneighbors(out)[1][:, 0]
+        return seed, out

@@ -1,8 +1,8 @@
 """Synthetic minority rows from any registered generator, on mixed-type frames.
 
 imbalanced-learn samplers want a numeric matrix. Categorical columns are one-hot
-encoded for the interpolating samplers and decoded by arg-max (SMOTENC gets
-ordinal codes and handles them itself); integer columns are rounded and every
+encoded for the interpolating samplers and decoded by arg-max (SMOTENC and O² get
+ordinal codes plus ``categorical_features`` and handle them themselves); integer columns are rounded and every
 numeric column is kept inside the training range, so synthetic rows satisfy the
 same data contract as real ones.
 """
@@ -31,6 +31,14 @@ def synthesize(train: pd.DataFrame, spec: TableSpec, *, method: str, params: dic
 
     The result has the training columns and dtypes; the label is 1 on every row.
     """
+    return synthesize_with_diagnostics(train, spec, method=method, params=params,
+                                       sampling_strategy=sampling_strategy, random_state=random_state)[0]
+
+
+def synthesize_with_diagnostics(train: pd.DataFrame, spec: TableSpec, *, method: str,
+                                params: dict[str, Any] | None = None, sampling_strategy: float = 1.0,
+                                random_state: int = 0) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """As :func:`synthesize`, plus the generator's ``diagnostics_`` (None for generators without one)."""
     params = dict(params or {})
     generators.check_minority_rows(method, params, int((train[spec.target] == 1).sum()))
     if generators.needs_categorical(method) and not spec.categorical:
@@ -40,8 +48,9 @@ def synthesize(train: pd.DataFrame, spec: TableSpec, *, method: str, params: dic
     X = train[features]
     y = train[spec.target].to_numpy()
     ratio = _ratio(y, sampling_strategy)
-    encoded, decode = _encode(X, spec, ordinal=generators.needs_categorical(method))
-    categorical_idx = [encoded.columns.get_loc(c) for c in spec.categorical] if generators.needs_categorical(method) else None
+    native = generators.handles_categorical(method)  # takes ordinal codes + categorical_features itself
+    encoded, decode = _encode(X, spec, ordinal=native)
+    categorical_idx = [encoded.columns.get_loc(c) for c in spec.categorical] if native and spec.categorical else None
     sampler = generators.make_generator(method, random_state=random_state, sampling_strategy=ratio,
                                         categorical_features=categorical_idx, **params)
     try:
@@ -53,7 +62,8 @@ def synthesize(train: pd.DataFrame, spec: TableSpec, *, method: str, params: dic
     out = decode(new)
     out[spec.target] = np.ones(len(out), dtype=train[spec.target].dtype)
     log.info("%s generated %d rows", method, len(out))
-    return out[train.columns]
+    diagnostics = getattr(sampler, "diagnostics_", None)
+    return out[train.columns], (_finite_json(diagnostics) if diagnostics is not None else None)
 
 
 def mark(frame: pd.DataFrame, provenance: str) -> pd.DataFrame:
@@ -64,6 +74,15 @@ def mark(frame: pd.DataFrame, provenance: str) -> pd.DataFrame:
 def augment(train: pd.DataFrame, synthetic: pd.DataFrame, method: str) -> pd.DataFrame:
     """Real training rows followed by the synthetic ones, each marked with its provenance."""
     return pd.concat([mark(train, REAL), mark(synthetic, method)], ignore_index=True)
+
+
+def _finite_json(diagnostics: dict[str, Any]) -> dict[str, Any]:
+    """Plain JSON values: numpy scalars cast, non-finite floats as None."""
+    out = {}
+    for key, value in diagnostics.items():
+        value = value.item() if hasattr(value, "item") else value
+        out[key] = None if isinstance(value, float) and not np.isfinite(value) else value
+    return out
 
 
 def _ratio(y: np.ndarray, sampling_strategy: float) -> float | str:

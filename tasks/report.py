@@ -37,9 +37,11 @@ def summarize_run(p: Params) -> dict:
     mean_auc = {r["method"]: sum(r[f"{l}_roc_auc"] for l in learners) / len(learners) for r in rows}
     eligible = [r["method"] for r in rows if r["method"] in p.generators.methods and r["passed"]]
     best = max(eligible, key=lambda m: mean_auc[m]) if eligible else None
+    diagnostics = _read(paths.GENERATOR_DIAGNOSTICS) if paths.GENERATOR_DIAGNOSTICS.exists() else {}
     return {"rows": rows, "best_generator": best,
             "best_gain_over_none": round(mean_auc[best] - mean_auc["none"], 4) if best else None,
-            "learners": learners, "repeats": p.evaluate.repeats}
+            "learners": learners, "repeats": p.evaluate.repeats,
+            "generator_diagnostics": {m: d for m, d in diagnostics.items() if m in p.generators.methods}}
 
 
 def to_markdown(summary: dict) -> str:
@@ -58,7 +60,28 @@ def to_markdown(summary: dict) -> str:
     best = summary["best_generator"]
     lines += ["", f"Best generator passing every check: **{best}** (mean AUC gain over no oversampling: "
               f"{summary['best_gain_over_none']:+.4f})." if best else "No generator passed every check."]
+    lines += _diagnostics_markdown(summary.get("generator_diagnostics") or {})
     return "\n".join(lines) + "\n"
+
+
+def _diagnostics_markdown(diagnostics: dict) -> list[str]:
+    """One row per generator that reports diagnostics (e.g. O²: share on a bound, mean g_w, ...)."""
+    if not diagnostics:
+        return []
+    keys = sorted({k for d in diagnostics.values() for k in d})
+    lines = ["", "## Generator diagnostics (the synthesize stage's run)", "",
+             "| generator | " + " | ".join(keys) + " |", "|" + "---|" * (len(keys) + 1)]
+    for method, values in diagnostics.items():
+        lines.append("| " + " | ".join([method, *[_cell(values.get(k)) for k in keys]]) + " |")
+    return lines
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
 
 
 def run(p: Params) -> list[str]:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from augmentation import io
 from augmentation.generators import store
-from augmentation.synthesis import augment, mark, synthesize
+from augmentation.synthesis import augment, mark, synthesize, synthesize_with_diagnostics
 from augmentation.table import TableSpec
 from tasks import paths, stage
 from tasks.params import Params
@@ -21,15 +21,24 @@ def generate(method: str, train: pd.DataFrame, spec: TableSpec, *, seed: int | N
                       random_state=record["seed"] if seed is None else seed)
 
 
+def generate_with_diagnostics(method: str, train: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, dict | None]:
+    """The saved generator's rows (its own seed) and its ``diagnostics_``, if it reports any."""
+    record = store.load(paths.generator_dir(method), train)
+    return synthesize_with_diagnostics(train, spec, method=method, params=record["params"],
+                                       sampling_strategy=record["sampling_strategy"], random_state=record["seed"])
+
+
 def run(p: Params) -> list[str]:
     """Synthesize, validate and write the synthetic and augmented training sets."""
     train = pd.read_parquet(paths.TRAIN)
     spec = p.data.spec()
     log = stage.logger(__name__)
-    results, frames = {}, {}
+    results, frames, diagnostics = {}, {}, {}
     # Everything is generated and validated before anything is written, so a failure leaves the last run intact.
     for method in p.generators.methods:
-        synthetic = generate(method, train, spec)
+        synthetic, diagnostic = generate_with_diagnostics(method, train, spec)
+        if diagnostic is not None:
+            diagnostics[method] = diagnostic
         # The contract knows the original label values, not the pipeline's 0/1 coding.
         as_raw = synthetic.assign(**{spec.target: synthetic[spec.target].map({1: p.data.positive_label})})
         results[method] = validate(as_raw, p, name=f"{method}'s synthetic rows")
@@ -41,7 +50,8 @@ def run(p: Params) -> list[str]:
         io.write_parquet(augment(train, synthetic, method), paths.augmented(method))
         written += [str(paths.synthetic(method)), str(paths.augmented(method))]
     io.write_json(results, paths.SYNTHETIC_VALIDATION)
-    return written + [str(paths.SYNTHETIC_VALIDATION)]
+    io.write_json(diagnostics, paths.GENERATOR_DIAGNOSTICS)  # per generator with a diagnostics_ attribute
+    return written + [str(paths.SYNTHETIC_VALIDATION), str(paths.GENERATOR_DIAGNOSTICS)]
 
 
 if __name__ == "__main__":

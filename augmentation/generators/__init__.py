@@ -11,6 +11,8 @@ from typing import Any, Callable
 from imblearn.base import BaseSampler
 from imblearn.over_sampling import ADASYN, SMOTE, SMOTENC, BorderlineSMOTE, RandomOverSampler
 
+from pyloras import LORAS
+
 from augmentation.errors import ConfigError, DataError
 from augmentation.generators.o2 import OptimizedOversampler
 
@@ -26,7 +28,10 @@ REGISTRY: dict[str, tuple[_Factory, tuple[str, ...], bool]] = {
     "o2": (lambda **kw: OptimizedOversampler(model="lr", **kw), ("k_neighbors",), False),
     "o2_svm": (lambda **kw: OptimizedOversampler(model="svm", **kw), ("k_neighbors",), False),
     "o2_cart": (lambda **kw: OptimizedOversampler(model="cart", **kw), ("k_neighbors",), False),
+    "loras": (LORAS, ("n_neighbors",), False),
 }
+# Generators that take ``categorical_features`` but also work without categorical columns (O²'s mixed-data path).
+ACCEPTS_CATEGORICAL = frozenset({"o2", "o2_svm", "o2_cart"})
 DEFAULT_NEIGHBOURS = 5
 
 
@@ -36,6 +41,11 @@ def available() -> list[str]:
 
 def needs_categorical(name: str) -> bool:
     return _entry(name)[2]
+
+
+def handles_categorical(name: str) -> bool:
+    """Whether ``name`` takes ordinal-coded categorical columns itself (``categorical_features``)."""
+    return needs_categorical(name) or name in ACCEPTS_CATEGORICAL
 
 
 def min_minority_rows(name: str, params: dict[str, Any]) -> int:
@@ -58,7 +68,7 @@ def make_generator(name: str, *, random_state: int, sampling_strategy: Any = "au
     """Build the sampler registered as ``name``; unknown names or parameters give a ConfigError."""
     factory, _, categorical = _entry(name)
     kwargs = dict(params, random_state=random_state, sampling_strategy=sampling_strategy)
-    if categorical:
+    if categorical or name in ACCEPTS_CATEGORICAL:
         kwargs["categorical_features"] = categorical_features
     try:
         return factory(**kwargs)

@@ -57,6 +57,7 @@ _OBJECTIVES = ("paper", "boundary")
 _PGA_STEPS = 12
 _PGA_DECAY = 0.7
 _FILLS = ("sample", "predict")
+_FILL_ROWS = 2000
 
 
 class OptimizedOversampler(BaseOverSampler):
@@ -93,7 +94,7 @@ class OptimizedOversampler(BaseOverSampler):
     categorical_model : None or a scikit-learn classifier, default=None
         Predicts the categorical columns from the scaled numerical columns plus a class indicator,
         trained on all original rows. None: ``RandomForestClassifier(n_estimators=50,
-        min_samples_leaf=3)`` (natively multi-target); other classifiers are cloned, seeded and wrapped
+        min_samples_leaf=3, max_samples=min(n, 2000))`` (natively multi-target); other classifiers are cloned, seeded and wrapped
         in ``MultiOutputClassifier``.
     categorical_fill : {"sample", "predict"}, default="sample"
         ``"sample"`` draws each categorical value from the model's predicted class probabilities (keeps
@@ -244,7 +245,9 @@ class OptimizedOversampler(BaseOverSampler):
         inputs = np.column_stack([Xs, is_cls.astype(float)])
         seed = rng.randint(2**31 - 1)
         if self.categorical_model is None:
-            model = RandomForestClassifier(n_estimators=50, min_samples_leaf=3, n_jobs=1, random_state=seed)
+            # each tree sees at most _FILL_ROWS bootstrap rows: the fill stays cheap on large tables
+            model = RandomForestClassifier(n_estimators=50, min_samples_leaf=3, n_jobs=1, random_state=seed,
+                                           max_samples=min(len(Xs), _FILL_ROWS))
         else:
             model = MultiOutputClassifier(_seeded(self.categorical_model, seed, "categorical_model"))
         target = codes if codes.shape[1] > 1 or self.categorical_model is not None else codes[:, 0]

@@ -1,17 +1,25 @@
-"""O² (optimized oversampling): contract, bounds, determinism, filter, cart leaves, errors."""
+"""O² (optimized oversampling): contract, bounds, determinism, mixed data, filter, cart leaves, imblearn checks, errors."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from imblearn.pipeline import Pipeline
+from imblearn.utils.estimator_checks import parametrize_with_checks
+from scipy import sparse
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.tree import DecisionTreeClassifier
 
 from augmentation import generators
-from augmentation.errors import DataError
+from augmentation.errors import ConfigError, DataError
 from augmentation.generators.o2 import OptimizedOversampler
+from tests.conftest import write_params
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +133,145 @@ def test_unknown_solver_and_objective_are_config_errors(data):
         OptimizedOversampler(solver="adam").fit_resample(X, y)
     with pytest.raises(ConfigError, match="objective"):
         OptimizedOversampler(objective="uncertainty").fit_resample(X, y)
+
+
+@parametrize_with_checks([OptimizedOversampler(model=m, random_state=0) for m in ("lr", "svm", "cart")])
+def test_imblearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("model", ["lr", "svm", "cart"])
+@pytest.mark.parametrize("objective", ["paper", "boundary"])
+def test_every_model_finite_and_inside_the_training_range(data, model, objective):
+    X, y = data
+    sampler = OptimizedOversampler(model=model, objective=objective, random_state=0)
+    new = sampler.fit_resample(X, y)[0].iloc[len(X):]
+    assert sampler.diagnostics_["objective_finite"]
+    assert np.isfinite(new.to_numpy()).all()
+    assert ((new >= X.min()) & (new <= X.max())).all().all()
+
+
+@pytest.fixture(scope="module")
+def mixed(data):
+    """Numeric features plus a string column the minority's f0 decides, a pandas categorical and a bool."""
+    X, y = data
+    rng = np.random.default_rng(0)
+    frame = X.assign(colour=np.where(X["f0"] > X["f0"].median(), "red", "blue"),
+                     grade=pd.Categorical(rng.choice(["a", "b", "c"], size=len(X))),
+                     flag=rng.random(len(X)) < 0.3)
+    return frame, y
+
+
+def test_mixed_data_fills_categorical_columns_from_the_numerical_ones(mixed):
+    X, y = mixed
+    sampler = OptimizedOversampler(categorical_features=["colour", "grade", "flag"], random_state=0)
+    Xr, yr = sampler.fit_resample(X, y)
+    new = Xr.iloc[len(X):]
+    assert list(Xr.columns) == list(X.columns) and Xr.dtypes.equals(X.dtypes)
+    assert list(sampler.categorical_features_) == [6, 7, 8]
+    assert set(new["colour"]) <= {"red", "blue"} and set(new["grade"]) <= {"a", "b", "c"}
+    numeric = [f"f{i}" for i in range(6)]
+    assert ((new[numeric] >= X[numeric].min()) & (new[numeric] <= X[numeric].max())).all().all()
+    # The fill model learned the rule colour = red iff f0 is above the median from the real rows.
+    rule = np.where(new["f0"] > X["f0"].median(), "red", "blue")
+    assert (new["colour"].to_numpy() == rule).mean() > 0.9
+    # "auto" (non-numeric dtypes of a DataFrame) and column indices pick the same columns: same bytes.
+    auto = OptimizedOversampler(categorical_features="auto", random_state=0).fit_resample(X, y)[0]
+    by_index = OptimizedOversampler(categorical_features=[6, 7, 8], random_state=0).fit_resample(X, y)[0]
+    pd.testing.assert_frame_equal(auto, Xr)
+    pd.testing.assert_frame_equal(by_index, Xr)
+
+
+def test_mixed_data_is_deterministic_and_fill_modes_differ(mixed):
+    X, y = mixed
+    make = lambda seed, fill="sample": OptimizedOversampler(  # noqa: E731
+        categorical_features="auto", categorical_fill=fill, random_state=seed).fit_resample(X, y)[0]
+    a, b, c = make(5), make(5), make(6)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+    predicted, sampled = make(5, "predict").iloc[len(X):], a.iloc[len(X):]
+    # "flag" is a 30% coin independent of everything: sampling from the predicted probabilities keeps
+    # its share, "predict" (the most probable level) mostly says False.
+    assert abs(sampled["flag"].mean() - X["flag"].mean()) < 0.1
+    assert predicted["flag"].mean() < sampled["flag"].mean() - 0.1
+    custom = OptimizedOversampler(categorical_features="auto", categorical_model=DecisionTreeClassifier(max_depth=4),
+                                  random_state=5).fit_resample(X, y)[0]
+    assert set(custom["colour"]) <= {"red", "blue"}
+
+
+def test_categorical_columns_without_the_option_are_a_clear_error(mixed):
+    X, y = mixed
+    with pytest.raises(DataError, match=r"non-numeric columns \['colour', 'grade', 'flag'\].*\n.*categorical_features"):
+        OptimizedOversampler(random_state=0).fit_resample(X, y)
+    with pytest.raises(DataError, match="non-numeric columns"):
+        OptimizedOversampler(random_state=0).fit_resample(X.drop(columns=["grade", "flag"]).to_numpy(), y)
+    with pytest.raises(ConfigError, match="does not name columns"):
+        OptimizedOversampler(categorical_features=["nope"], random_state=0).fit_resample(X, y)
+
+
+@pytest.mark.parametrize("case, match", [
+    ("sparse", "sparse matrix"),
+    ("categorical nan", "categorical column 'colour'"),
+    ("all categorical", "at least one numerical column"),
+    ("inf", "infinite"),
+])
+def test_more_bad_input_is_a_clear_error(mixed, case, match):
+    X, y = mixed
+    kwargs = {"categorical_features": "auto"}
+    if case == "sparse":
+        X, kwargs = sparse.csr_matrix(X[[f"f{i}" for i in range(6)]].to_numpy()), {}
+    elif case == "categorical nan":
+        X = X.assign(colour=X["colour"].where(X.index != 3, None))
+    elif case == "all categorical":
+        X = X[["colour", "grade", "flag"]]
+    else:
+        X, kwargs = X[[f"f{i}" for i in range(6)]].assign(f0=lambda f: f["f0"].where(f.index != 3, np.inf)), {}
+    with pytest.raises(DataError, match=match):
+        OptimizedOversampler(random_state=0, **kwargs).fit_resample(X, y)
+
+
+def test_filter_takes_any_sklearn_classifier(data):
+    X, y = data
+    sampler = OptimizedOversampler(filter=KNeighborsClassifier(n_neighbors=5), random_state=0)
+    new = sampler.fit_resample(X, y)[0].iloc[len(X):]
+    assert sampler.diagnostics_["filter_shortfall"] == 0
+    lo, hi = X.min(), X.max()
+    knn = KNeighborsClassifier(n_neighbors=5).fit((X - lo) / (hi - lo), y)
+    assert knn.predict((new - lo) / (hi - lo)).mean() > 0.99  # every kept point is one the filter labels minority
+    unfiltered = OptimizedOversampler(random_state=0).fit_resample(X, y)[0].iloc[len(X):]
+    assert knn.predict((unfiltered - lo) / (hi - lo)).mean() < 0.99  # so the filter did reject some
+    with pytest.raises(ConfigError, match="filter"):
+        OptimizedOversampler(filter="tabnet").fit_resample(X, y)
+    with pytest.raises(ConfigError, match="filter"):
+        OptimizedOversampler(filter=object()).fit_resample(X, y)
+
+
+def test_loras_warm_start_uses_pyloras_and_is_deterministic(data):
+    X, y = data
+    a = OptimizedOversampler(warm_start="loras", random_state=1)
+    b = OptimizedOversampler(warm_start="loras", random_state=1)
+    Xa, Xb = a.fit_resample(X, y)[0], b.fit_resample(X, y)[0]
+    assert Xa.to_numpy().tobytes() == Xb.to_numpy().tobytes()
+    assert "loras" in generators.available()  # the same package is the `loras` baseline generator
+    Xl, yl = generators.make_generator("loras", random_state=0).fit_resample(X, y)
+    assert (yl == 1).sum() == (yl == 0).sum()
+
+
+def test_pipeline_writes_o2_diagnostics_into_the_report(project):
+    from tasks import causal, evaluate, fairness, fit, ingest, report, split, synthesize, validate
+    from tasks.params import load_params
+
+    write_params(project, generators={"methods": ["smote", "o2"]}, evaluate={"repeats": 1})
+    p = load_params("params.yaml")
+    for stage in (ingest, validate, split, fit, synthesize):
+        stage.run(p)
+    diagnostics = json.loads(Path("metrics/generator_diagnostics.json").read_text())
+    assert set(diagnostics) == {"o2"}  # smote has no diagnostics_
+    assert {"share_on_bound", "mean_g", "mean_nn_distance", "objective_finite"} <= set(diagnostics["o2"])
+    assert 0 <= diagnostics["o2"]["share_on_bound"] <= 1 and diagnostics["o2"]["objective_finite"] is True
+    synthetic = pd.read_parquet("data/synthetic/o2.parquet")
+    assert set(synthetic["sex"]) <= {"F", "M"}  # the mixed-data path filled the categorical column
+    for stage in (causal, fairness, evaluate, report):
+        stage.run(p)
+    summary = Path("reports/summary.md").read_text()
+    assert "Generator diagnostics" in summary and "| o2 |" in summary and "share_on_bound" in summary

@@ -269,6 +269,7 @@ def test_pipeline_writes_o2_diagnostics_into_the_report(project):
     assert set(diagnostics) == {"o2"}  # smote has no diagnostics_
     assert {"share_on_bound", "mean_g", "mean_nn_distance", "objective_finite"} <= set(diagnostics["o2"])
     assert 0 <= diagnostics["o2"]["share_on_bound"] <= 1 and diagnostics["o2"]["objective_finite"] is True
+    assert diagnostics["o2"]["filter_shortfall"] is None  # no filter configured
     synthetic = pd.read_parquet("data/synthetic/o2.parquet")
     assert set(synthetic["sex"]) <= {"F", "M"}  # the mixed-data path filled the categorical column
     for stage in (causal, fairness, evaluate, report):

@@ -120,8 +120,8 @@ class OptimizedOversampler(BaseOverSampler):
         ``share_on_bound`` (share of generated points with a coordinate on a box bound), ``mean_g``
         (mean g_w of generated points; for cart the tree's minority probability), ``mean_abs_g_gap``
         (mean |g_w − 0.5|, how far points sit from the decision boundary), ``mean_nn_distance``
-        (mean scaled distance to the nearest minority point), ``objective_finite``, and with a filter
-        ``filter_shortfall`` (points the filter rejected but that had to be kept).
+        (mean scaled distance to the nearest minority point), ``objective_finite``, and
+        ``filter_shortfall`` (points the filter rejected but that had to be kept; None without a filter).
     categorical_features_ : ndarray of int
         Indices of the categorical columns (empty without ``categorical_features``).
     """
@@ -341,8 +341,7 @@ class OptimizedOversampler(BaseOverSampler):
                 "mean_abs_g_gap": float(np.abs(g - 0.5).mean()),
                 "mean_nn_distance": float(ctx["nn"].kneighbors(Z)[0].mean()),
                 "objective_finite": bool(finite)}
-        if hgb is not None:
-            diag["filter_shortfall"] = int(shortfall)
+        diag["filter_shortfall"] = int(shortfall) if hgb is not None else None  # None: no filter
         return Z, diag
 
     def _filter_model(self, rng):
@@ -500,13 +499,13 @@ def _merge(diags):
     if not diags:
         return {"share_on_bound": 0.0, "mean_g": float("nan"), "mean_abs_g_gap": float("nan"),
                 "mean_nn_distance": float("nan"),
-                "objective_finite": True}
+                "objective_finite": True, "filter_shortfall": None}
     total = sum(n for n, _ in diags)
     out = {key: float(sum(n * d[key] for n, d in diags) / total)
            for key in ("share_on_bound", "mean_g", "mean_abs_g_gap", "mean_nn_distance")}
     out["objective_finite"] = all(d["objective_finite"] for _, d in diags)
-    if any("filter_shortfall" in d for _, d in diags):
-        out["filter_shortfall"] = sum(d.get("filter_shortfall", 0) for _, d in diags)
+    shortfalls = [d["filter_shortfall"] for _, d in diags if d["filter_shortfall"] is not None]
+    out["filter_shortfall"] = sum(shortfalls) if shortfalls else None
     return out
 
 

@@ -12,6 +12,7 @@ from imblearn.base import BaseSampler
 from imblearn.over_sampling import ADASYN, SMOTE, SMOTENC, BorderlineSMOTE, RandomOverSampler
 
 from augmentation.errors import ConfigError, DataError
+from augmentation.generators.david import DavidOversampler
 from augmentation.generators.o2 import OptimizedOversampler
 
 # name -> (factory, neighbour parameters that bound the minority size, needs categorical columns)
@@ -26,6 +27,7 @@ REGISTRY: dict[str, tuple[_Factory, tuple[str, ...], bool]] = {
     "o2": (lambda **kw: OptimizedOversampler(model="lr", **kw), ("k_neighbors",), False),
     "o2_svm": (lambda **kw: OptimizedOversampler(model="svm", **kw), ("k_neighbors",), False),
     "o2_cart": (lambda **kw: OptimizedOversampler(model="cart", **kw), ("k_neighbors",), False),
+    "david": (DavidOversampler, (), False),  # β-VAE; torch is imported only when it fits
 }
 DEFAULT_NEIGHBOURS = 5
 

@@ -96,6 +96,7 @@ class FittedVAE:
     def __init__(self, net: _VAE, layout: Layout, scaling: dict[str, list[float]], device: torch.device) -> None:
         self.net, self.layout, self.scaling, self.device = net, layout, scaling, device
         self.latent_means: np.ndarray | None = None
+        self._numeric_mask = None
         self.history: dict[str, float] = {}
 
     # --- training -----------------------------------------------------------------------------
@@ -118,7 +119,7 @@ class FittedVAE:
             torch.manual_seed(seed)  # parameter initialisation only; the caller's global RNG is untouched
             net = _VAE(layout).to(dev)
         gen = torch.Generator(device=dev).manual_seed(seed)
-        optimiser = torch.optim.Adam(net.parameters(), lr=lr)
+        optimiser = torch.optim.Adam(net.parameters(), lr=lr, foreach=True)
         fitted = cls(net, layout, scaling, dev)
         betas = (beta_x, beta_t, beta_kld)
         fit_idx = torch.as_tensor(fit, device=dev)
@@ -135,7 +136,7 @@ class FittedVAE:
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
-                total += float(loss) * len(idx)
+                total += float(loss.detach()) * len(idx)
             score = total / len(perm)
             if n_val:
                 net.eval()
@@ -160,13 +161,16 @@ class FittedVAE:
     def _loss(self, x, t, w, z, mu, logvar, betas):
         beta_x, beta_t, beta_kld = betas
         x_hat, t_hat = self.net.decode(z)
-        numeric = self.layout.numeric
-        parts = [((x_hat[:, numeric] - x[:, numeric]) ** 2).sum(dim=1)] if numeric else []
-        for group in self.layout.groups:
-            # one-hot columns were standardised too; the class index is their arg-max
-            parts.append(F.cross_entropy(x_hat[:, group], x[:, group].argmax(dim=1), reduction="none"))
-        n_cols = len(numeric) + len(self.layout.groups)
-        loss_x = (torch.stack(parts).sum(dim=0) / max(n_cols, 1)).mean()
+        if self._numeric_mask is None or self._numeric_mask.device != x.device:
+            mask = torch.zeros(self.layout.n_x, device=x.device)
+            mask[self.layout.numeric] = 1.0
+            # contiguous slices, not index lists: an index list's backward is a slow scatter in deterministic mode
+            self._numeric_mask, self._slices = mask, [_as_slice(g) for g in self.layout.groups]
+        loss_x = (((x_hat - x) ** 2) * self._numeric_mask).sum(dim=1)
+        for part in self._slices:
+            loss_x = loss_x + F.cross_entropy(x_hat[:, part], x[:, part].argmax(dim=1), reduction="none")
+        n_cols = len(self.layout.numeric) + len(self.layout.groups)
+        loss_x = (loss_x / max(n_cols, 1)).mean()
         loss_t = (w * ((t_hat - t) ** 2).mean(dim=1)).mean()
         kld = (-0.5 * (1 + logvar - mu ** 2 - logvar.exp()).sum(dim=1)).mean()
         return beta_x * loss_x + beta_t * loss_t + beta_kld * kld
@@ -236,6 +240,11 @@ class FittedVAE:
         fitted.latent_means = tensors["latent_means"].numpy()
         fitted.history = meta["history"]
         return fitted
+
+
+def _as_slice(group: list[int]):
+    """A one-hot group as a slice when its columns are adjacent (they are, from the encoders here)."""
+    return slice(group[0], group[-1] + 1) if group == list(range(group[0], group[-1] + 1)) else group
 
 
 def _scaler(M: np.ndarray, columns: list[int]) -> tuple[np.ndarray, np.ndarray]:

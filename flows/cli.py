@@ -21,6 +21,9 @@ for _key, _value in {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "f
     os.environ.setdefault(_key, _value)
 
 
+TASK_HELP = "classification | regression | auto (regression when the target is numeric with more than two values)"
+
+
 def _fail(err: Exception) -> None:
     typer.secho(f"error: {err}", fg="red", err=True)
     raise typer.Exit(2)
@@ -205,9 +208,6 @@ def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
         typer.echo(f"{method:>14}: " + "  ".join(f"{l} AUC {m['roc_auc']['mean']:.3f}±{m['roc_auc']['std']:.3f}"
                                                 for l, m in by_learner.items()))
     typer.echo(f"wrote {out}")
-
-
-TASK_HELP = "classification | regression | auto (regression when the target is numeric with more than two values)"
 
 
 def _task(frame, target: str, task: str) -> str:

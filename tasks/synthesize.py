@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from augmentation import io
+from augmentation import generators, io
 from augmentation.generators import store
 from augmentation.synthesis import augment, mark, synthesize
 from augmentation.table import TableSpec
@@ -16,7 +16,10 @@ from tasks.validate import validate
 def generate(method: str, train: pd.DataFrame, spec: TableSpec, *, seed: int | None = None) -> pd.DataFrame:
     """Synthetic rows of the saved generator ``method`` (its own seed unless one is given)."""
     record = store.load(paths.generator_dir(method), train)
-    return synthesize(train, spec, method=method, params=record["params"],
+    params = dict(record["params"])
+    if "pretrained" in generators.make_generator(method, random_state=0, **params).get_params():
+        params["pretrained"] = str(paths.generator_dir(method))  # weights trained by the fit stage
+    return synthesize(train, spec, method=method, params=params,
                       sampling_strategy=record["sampling_strategy"],
                       random_state=record["seed"] if seed is None else seed)
 

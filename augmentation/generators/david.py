@@ -35,7 +35,7 @@ class _DavidParams:
 
     def _set(self, *, alpha, balanced, bootstrap, epochs, patience, batch_size, learning_rate, hidden, latent,
              beta_x, beta_y, beta_kld, bandwidth_shrink, validation_fraction, onehot_groups, device, threads,
-             random_state):
+             random_state, pretrained=None, save_to=None):
         self.alpha = alpha
         self.balanced = balanced
         self.bootstrap = bootstrap
@@ -54,6 +54,8 @@ class _DavidParams:
         self.device = device
         self.threads = threads
         self.random_state = random_state
+        self.pretrained = pretrained
+        self.save_to = save_to
 
     def _check(self, X: np.ndarray) -> None:
         for name in ("epochs", "patience", "batch_size", "hidden", "threads"):
@@ -78,6 +80,13 @@ class _DavidParams:
         from augmentation.generators import david_torch as dt
 
         groups = [list(map(int, g)) for g in (self.onehot_groups or [])]
+        if self.pretrained:
+            fitted = dt.FittedVAE.load(self.pretrained, device=self.device)
+            if (fitted.layout.n_x, fitted.layout.n_t, fitted.layout.groups) != (X.shape[1], T.shape[1], groups):
+                raise DataError(f"the DAVID weights in {self.pretrained} were trained on other columns",
+                                "re-fit the generator on the current data (oversample run, or dvc repro)")
+            self.vae_, self.history_ = fitted, dict(fitted.history)
+            return fitted
         layout = dt.Layout(n_x=X.shape[1], n_t=T.shape[1], groups=groups, hidden=int(self.hidden),
                            latent=self.latent or dt.latent_size(X.shape[1] - sum(len(g) - 1 for g in groups) + 1))
         with dt.deterministic(int(self.threads)):
@@ -88,6 +97,8 @@ class _DavidParams:
                 validation_fraction=float(self.validation_fraction), seed=seed, device=self.device)
         self.vae_ = fitted
         self.history_ = dict(fitted.history)
+        if self.save_to:
+            fitted.save(self.save_to)
         return fitted
 
     def _latent(self, fitted, n: int, probability: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -146,6 +157,10 @@ class DavidOversampler(_DavidParams, BaseOverSampler):
     threads : int, default=1
         torch CPU threads (fixed, so results do not depend on the machine's core count).
     random_state : int, RandomState or None
+    pretrained : path or None
+        A directory written by ``save_to`` (or ``vae_.save``): generate from those weights, no training.
+    save_to : path or None
+        After training, write the weights there (``david.pt``, tensors only) with ``david.json``.
 
     Attributes
     ----------
@@ -156,13 +171,13 @@ class DavidOversampler(_DavidParams, BaseOverSampler):
     def __init__(self, *, sampling_strategy="auto", alpha=0.5, balanced=True, bootstrap=True, epochs=100,
                  patience=8, batch_size=64, learning_rate=1e-3, hidden=64, latent=None, beta_x=1.0, beta_y=10.0,
                  beta_kld=1e-6, bandwidth_shrink=0.1, validation_fraction=0.1, onehot_groups=None, device="auto",
-                 threads=1, random_state=None):
+                 threads=1, random_state=None, pretrained=None, save_to=None):
         super().__init__(sampling_strategy=sampling_strategy)
         self._set(alpha=alpha, balanced=balanced, bootstrap=bootstrap, epochs=epochs, patience=patience,
                   batch_size=batch_size, learning_rate=learning_rate, hidden=hidden, latent=latent, beta_x=beta_x,
                   beta_y=beta_y, beta_kld=beta_kld, bandwidth_shrink=bandwidth_shrink,
                   validation_fraction=validation_fraction, onehot_groups=onehot_groups, device=device,
-                  threads=threads, random_state=random_state)
+                  threads=threads, random_state=random_state, pretrained=pretrained, save_to=save_to)
 
     def _check_X_y(self, X, y):
         self._check(_as_float_matrix(X))  # NaN and too few rows get a message with a fix, before sklearn's
@@ -206,7 +221,7 @@ class DavidRegressionSampler(_DavidParams):
     def __init__(self, *, n_samples=0.5, rare_quantile=0.1, relevance_threshold=None, alpha=0.5, balanced=True,
                  bootstrap=True, epochs=100, patience=8, batch_size=64, learning_rate=1e-3, hidden=64, latent=None,
                  beta_x=1.0, beta_y=10.0, beta_kld=1e-6, bandwidth_shrink=0.1, validation_fraction=0.1,
-                 onehot_groups=None, device="auto", threads=1, random_state=None):
+                 onehot_groups=None, device="auto", threads=1, random_state=None, pretrained=None, save_to=None):
         self.n_samples = n_samples
         self.rare_quantile = rare_quantile
         self.relevance_threshold = relevance_threshold
@@ -214,7 +229,7 @@ class DavidRegressionSampler(_DavidParams):
                   batch_size=batch_size, learning_rate=learning_rate, hidden=hidden, latent=latent, beta_x=beta_x,
                   beta_y=beta_y, beta_kld=beta_kld, bandwidth_shrink=bandwidth_shrink,
                   validation_fraction=validation_fraction, onehot_groups=onehot_groups, device=device,
-                  threads=threads, random_state=random_state)
+                  threads=threads, random_state=random_state, pretrained=pretrained, save_to=save_to)
 
     def fit_resample(self, X, y):
         X = _as_float_matrix(X)

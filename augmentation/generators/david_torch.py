@@ -229,8 +229,15 @@ class FittedVAE:
 
     @classmethod
     def load(cls, directory: str | Path, device: str = "cpu") -> "FittedVAE":
+        from augmentation.errors import DataError
+
         directory = Path(directory)
+        if not (directory / WEIGHTS).exists() or not (directory / META).exists():
+            raise DataError(f"no DAVID weights at {directory}", "run the fit stage first (oversample run, or dvc repro)")
         meta = json.loads((directory / META).read_text())
+        if meta.get("torch") != torch.__version__:
+            raise DataError(f"the DAVID weights at {directory} were saved with torch {meta.get('torch')}, "
+                            f"installed is {torch.__version__}", "re-fit the generator, or install that torch")
         tensors = torch.load(directory / WEIGHTS, weights_only=True, map_location="cpu")
         layout = Layout(**meta["layout"])
         dev = pick_device(device)

@@ -28,6 +28,7 @@ from augmentation import rare
 from augmentation.errors import ConfigError, DataError
 
 _DEVICES = ("auto", "cpu", "cuda")
+_AUTO_STEPS = 64
 
 
 class _DavidParams:
@@ -58,10 +59,16 @@ class _DavidParams:
         self.save_to = save_to
 
     def _check(self, X: np.ndarray) -> None:
-        for name in ("epochs", "patience", "batch_size", "hidden", "threads"):
+        if self.batch_size == "auto":
+            # the authors' 64; on large data enough rows that an epoch is at most _AUTO_STEPS steps
+            self.batch_size_ = max(64, -(-len(X) // _AUTO_STEPS))
+        else:
+            self.batch_size_ = self.batch_size
+        for name in ("epochs", "patience", "batch_size_", "hidden", "threads"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"DAVID's {name} must be a positive integer, got {value!r}", f"set {name} to e.g. 64")
+                raise ConfigError(f"DAVID's {name.rstrip('_')} must be a positive integer, got {value!r}",
+                                  f"set {name.rstrip('_')} to e.g. 64")
         if self.latent is not None and (not isinstance(self.latent, int) or self.latent < 1):
             raise ConfigError(f"DAVID's latent must be a positive integer or None, got {self.latent!r}",
                               "leave latent unset for the authors' rule")
@@ -72,8 +79,8 @@ class _DavidParams:
         if not np.isfinite(X).all():
             raise DataError(f"DAVID got {int((~np.isfinite(X)).sum())} missing or infinite feature values",
                             "impute or drop those rows before oversampling")
-        if len(X) < self.batch_size:
-            raise DataError(f"DAVID has {len(X)} training rows, fewer than its batch of {self.batch_size}",
+        if len(X) < self.batch_size_:
+            raise DataError(f"DAVID has {len(X)} training rows, fewer than its batch of {self.batch_size_}",
                             f"set batch_size to at most {len(X)} (e.g. {max(1, len(X) // 4)}), or add rows")
 
     def _train(self, X: np.ndarray, T: np.ndarray, weights: np.ndarray, seed: int):
@@ -92,7 +99,7 @@ class _DavidParams:
         with dt.deterministic(int(self.threads)):
             fitted = dt.FittedVAE.train(
                 X, T, weights if self.balanced else np.ones(len(X)), layout, epochs=int(self.epochs),
-                patience=int(self.patience), batch_size=int(self.batch_size), lr=float(self.learning_rate),
+                patience=int(self.patience), batch_size=int(self.batch_size_), lr=float(self.learning_rate),
                 beta_x=float(self.beta_x), beta_t=float(self.beta_y), beta_kld=float(self.beta_kld),
                 validation_fraction=float(self.validation_fraction), seed=seed, device=self.device)
         self.vae_ = fitted
@@ -113,12 +120,6 @@ class _DavidParams:
             X_new, T_new = fitted.decode(Z)
         # every numeric column stays inside the training range (one-hot columns are exact already)
         return np.clip(X_new, X.min(axis=0), X.max(axis=0)), T_new
-
-
-def _defaults():
-    return dict(alpha=0.5, balanced=True, bootstrap=True, epochs=100, patience=8, batch_size=64,
-                learning_rate=1e-3, hidden=64, latent=None, beta_x=1.0, beta_y=10.0, beta_kld=1e-6,
-                bandwidth_shrink=0.1, validation_fraction=0.1, onehot_groups=None, device="auto", threads=1)
 
 
 def _as_float_matrix(X) -> np.ndarray:
@@ -144,7 +145,9 @@ class DavidOversampler(_DavidParams, BaseOverSampler):
     epochs, patience : int, default=100, 8
         Maximum epochs and early-stopping patience (epochs without a better validation loss).
     batch_size, learning_rate, hidden, latent : int, float, int, int or None
-        Training batch (64), Adam's rate (1e-3), hidden width (64), latent size (None: the authors' rule).
+        Training batch (``"auto"``: the authors' 64, raised on large data so an epoch has at most 64
+        steps, e.g. 313 rows for 20,000), Adam's rate (1e-3), hidden width (64), latent size (None: the
+        authors' rule).
     beta_x, beta_y, beta_kld : float, default=1, 10, 1e-6
         Loss weights of the feature, target and KL terms.
     bandwidth_shrink : float, default=0.1
@@ -169,7 +172,7 @@ class DavidOversampler(_DavidParams, BaseOverSampler):
     """
 
     def __init__(self, *, sampling_strategy="auto", alpha=0.5, balanced=True, bootstrap=True, epochs=100,
-                 patience=8, batch_size=64, learning_rate=1e-3, hidden=64, latent=None, beta_x=1.0, beta_y=10.0,
+                 patience=8, batch_size="auto", learning_rate=1e-3, hidden=64, latent=None, beta_x=1.0, beta_y=10.0,
                  beta_kld=1e-6, bandwidth_shrink=0.1, validation_fraction=0.1, onehot_groups=None, device="auto",
                  threads=1, random_state=None, pretrained=None, save_to=None):
         super().__init__(sampling_strategy=sampling_strategy)
@@ -219,7 +222,7 @@ class DavidRegressionSampler(_DavidParams):
     """
 
     def __init__(self, *, n_samples=0.5, rare_quantile=0.1, relevance_threshold=None, alpha=0.5, balanced=True,
-                 bootstrap=True, epochs=100, patience=8, batch_size=64, learning_rate=1e-3, hidden=64, latent=None,
+                 bootstrap=True, epochs=100, patience=8, batch_size="auto", learning_rate=1e-3, hidden=64, latent=None,
                  beta_x=1.0, beta_y=10.0, beta_kld=1e-6, bandwidth_shrink=0.1, validation_fraction=0.1,
                  onehot_groups=None, device="auto", threads=1, random_state=None, pretrained=None, save_to=None):
         self.n_samples = n_samples

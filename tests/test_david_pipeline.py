@@ -38,3 +38,30 @@ def test_david_in_the_pipeline_stages(project):
     results = json.loads(Path("metrics/evaluation.json").read_text())
     assert set(results) == {"none", "class_weight", "smote", "david"}
     assert 0.5 < results["david"]["cart"]["roc_auc"]["mean"] <= 1
+
+
+def test_resample_cli_with_david_for_a_rare_class(tmp_path):
+    from typer.testing import CliRunner
+
+    from augmentation.simulate import simulate_trauma
+    from flows.cli import app
+
+    cohort = simulate_trauma(rows=800, seed=1)
+    cohort.to_csv(tmp_path / "cohort.csv", index=False)
+    out = tmp_path / "out.parquet"
+    result = CliRunner().invoke(app, ["resample", "--data", str(tmp_path / "cohort.csv"), "--target", "mortality",
+                                      "--method", "david", "--param", "epochs=3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "task: regression" not in result.output  # a 0/1 label stays classification
+    written = pd.read_parquet(out)
+    new = written[written["provenance"] == "david"]
+    assert len(new) > 0 and (new["mortality"] == 1).all() and set(new["sex"]) <= {"F", "M"}
+
+
+def test_help_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, flows.cli; from augmentation import generators; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

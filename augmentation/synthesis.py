@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from augmentation import generators
-from augmentation.errors import DataError
+from augmentation.errors import DataError, OversamplingError
 from augmentation.table import TableSpec
 
 log = logging.getLogger(__name__)
@@ -53,8 +53,14 @@ def synthesize_with_diagnostics(train: pd.DataFrame, spec: TableSpec, *, method:
     categorical_idx = [encoded.columns.get_loc(c) for c in spec.categorical] if native and spec.categorical else None
     sampler = generators.make_generator(method, random_state=random_state, sampling_strategy=ratio,
                                         categorical_features=categorical_idx, **params)
+    if not generators.needs_categorical(method) and "onehot_groups" in sampler.get_params():
+        # generators with softmax heads (DAVID) learn each one-hot group as one categorical column
+        sampler.set_params(onehot_groups=[[encoded.columns.get_loc(c) for c in encoded.columns
+                                           if c.startswith(f"{column}\x1f")] for column in spec.categorical])
     try:
         X_res, _ = sampler.fit_resample(encoded.to_numpy(dtype=float), y)
+    except OversamplingError:
+        raise  # already names the problem and the fix
     except (ValueError, RuntimeError) as exc:
         raise DataError(f"generator {method!r} could not resample this data: {exc}",
                         "try another generator, or fewer neighbours in its params") from exc

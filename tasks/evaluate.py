@@ -17,7 +17,7 @@ def run(p: Params) -> list[str]:
     spec = p.data.spec()
 
     def saved_generator_rows(method: str, repeat: int) -> pd.DataFrame:
-        return generate(method, train, spec, seed=generation_seed(p.seed, method, repeat))
+        return generate(method, train, spec, seed=generation_seed(p.seed, method, repeat))[0]
 
     log = stage.logger(__name__)
     results = evaluate_methods(train, test, spec, generators=p.generators.methods,

@@ -7,6 +7,7 @@ import pandas as pd
 from augmentation import generators
 from augmentation.generators import store
 from augmentation.protocol import generation_seed
+from augmentation.synthesis import synthesize
 from tasks import paths, stage
 from tasks.params import Params
 
@@ -19,7 +20,11 @@ def run(p: Params) -> list[str]:
     for method in p.generators.methods:
         params = p.generators.params.get(method, {})
         generators.check_minority_rows(method, params, n_minority)
-        generators.make_generator(method, random_state=0, **params)  # rejects unknown parameters now
+        sampler = generators.make_generator(method, random_state=0, **params)  # rejects unknown parameters now
+        if "save_to" in sampler.get_params():  # a generator with learned weights (DAVID) trains once, here
+            synthesize(train, p.data.spec(), method=method, sampling_strategy=p.generators.sampling_strategy,
+                       params={**params, "save_to": str(paths.generator_dir(method))},
+                       random_state=generation_seed(p.seed, method))
         store.save(paths.generator_dir(method), method=method, params=params,
                    sampling_strategy=p.generators.sampling_strategy,
                    seed=generation_seed(p.seed, method), train=train)

@@ -4,28 +4,26 @@ from __future__ import annotations
 
 import pandas as pd
 
-from augmentation import io
+from augmentation import generators, io
 from augmentation.generators import store
-from augmentation.synthesis import augment, mark, synthesize, synthesize_with_diagnostics
+from augmentation.synthesis import augment, mark, synthesize_with_diagnostics
 from augmentation.table import TableSpec
 from tasks import paths, stage
 from tasks.params import Params
 from tasks.validate import validate
 
 
-def generate(method: str, train: pd.DataFrame, spec: TableSpec, *, seed: int | None = None) -> pd.DataFrame:
-    """Synthetic rows of the saved generator ``method`` (its own seed unless one is given)."""
+def generate(method: str, train: pd.DataFrame, spec: TableSpec, *,
+             seed: int | None = None) -> tuple[pd.DataFrame, dict | None]:
+    """Synthetic rows of the saved generator ``method`` (its own seed unless one is given), and its
+    ``diagnostics_`` if it reports any."""
     record = store.load(paths.generator_dir(method), train)
-    return synthesize(train, spec, method=method, params=record["params"],
-                      sampling_strategy=record["sampling_strategy"],
-                      random_state=record["seed"] if seed is None else seed)
-
-
-def generate_with_diagnostics(method: str, train: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, dict | None]:
-    """The saved generator's rows (its own seed) and its ``diagnostics_``, if it reports any."""
-    record = store.load(paths.generator_dir(method), train)
-    return synthesize_with_diagnostics(train, spec, method=method, params=record["params"],
-                                       sampling_strategy=record["sampling_strategy"], random_state=record["seed"])
+    params = dict(record["params"])
+    if "pretrained" in generators.make_generator(method, random_state=0, **params).get_params():
+        params["pretrained"] = str(paths.generator_dir(method))  # weights trained by the fit stage
+    return synthesize_with_diagnostics(train, spec, method=method, params=params,
+                                       sampling_strategy=record["sampling_strategy"],
+                                       random_state=record["seed"] if seed is None else seed)
 
 
 def run(p: Params) -> list[str]:
@@ -36,7 +34,7 @@ def run(p: Params) -> list[str]:
     results, frames, diagnostics = {}, {}, {}
     # Everything is generated and validated before anything is written, so a failure leaves the last run intact.
     for method in p.generators.methods:
-        synthetic, diagnostic = generate_with_diagnostics(method, train, spec)
+        synthetic, diagnostic = generate(method, train, spec)
         if diagnostic is not None:
             diagnostics[method] = diagnostic
         # The contract knows the original label values, not the pipeline's 0/1 coding.

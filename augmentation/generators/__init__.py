@@ -14,6 +14,7 @@ from imblearn.over_sampling import ADASYN, SMOTE, SMOTENC, BorderlineSMOTE, Rand
 from pyloras import LORAS
 
 from augmentation.errors import ConfigError, DataError
+from augmentation.generators.david import DavidOversampler
 from augmentation.generators.o2 import OptimizedOversampler
 
 # name -> (factory, neighbour parameters that bound the minority size, needs categorical columns)
@@ -29,6 +30,7 @@ REGISTRY: dict[str, tuple[_Factory, tuple[str, ...], bool]] = {
     "o2_svm": (lambda **kw: OptimizedOversampler(model="svm", **kw), ("k_neighbors",), False),
     "o2_cart": (lambda **kw: OptimizedOversampler(model="cart", **kw), ("k_neighbors",), False),
     "loras": (LORAS, ("n_neighbors",), False),
+    "david": (DavidOversampler, (), False),  # β-VAE; torch is imported only when it fits
 }
 # Generators that take ``categorical_features`` but also work without categorical columns (O²'s mixed-data path).
 ACCEPTS_CATEGORICAL = frozenset({"o2", "o2_svm", "o2_cart"})

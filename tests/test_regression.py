@@ -1,0 +1,126 @@
+"""Regression targets: rare-region samplers, metrics, the protocol, and the command line."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from augmentation import rare
+from augmentation.errors import ConfigError, DataError
+from augmentation.generators import regression as samplers
+from augmentation.regression import score_regression
+from augmentation.regression_protocol import evaluate_regression
+from augmentation.table import TableSpec
+from flows.cli import app
+
+
+def skewed(rows: int = 400, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((rows, 3))
+    return X, np.exp(X[:, 0] + 0.2 * rng.standard_normal(rows))
+
+
+@pytest.mark.parametrize("name", ["random", "gaussian_noise", "smoter"])
+def test_baselines_draw_from_the_rare_region(name):
+    X, y = skewed()
+    w = rare.TargetDensity(y).weights(y)
+    X_res, y_res = samplers.make_sampler(name, random_state=0, n_samples=200).fit_resample(X, y)
+    assert X_res.shape == (600, 3)
+    new_w = rare.TargetDensity(y).weights(y_res[400:])
+    assert np.median(new_w) > np.quantile(w, 0.8)  # new rows sit where targets are rare
+    assert y_res[400:].min() >= y.min() and y_res[400:].max() <= y.max()
+
+
+def test_smoter_interpolates_between_rare_neighbours():
+    X, y = skewed()
+    region = rare.rare_mask(rare.TargetDensity(y).weights(y), quantile=0.1)
+    X_res, y_res = samplers.SmoteR(n_samples=100, random_state=0).fit_resample(X, y)
+    new, targets = X_res[400:], y_res[400:]
+    # every new row lies inside the bounding box of the rare rows, and its target between rare targets
+    assert (new >= X[region].min(axis=0) - 1e-9).all() and (new <= X[region].max(axis=0) + 1e-9).all()
+    assert targets.min() >= y[region].min() - 1e-9 and targets.max() <= y[region].max() + 1e-9
+    assert len(np.unique(new.round(9), axis=0)) == 100  # interpolations, not copies
+
+
+def test_metrics_weigh_rare_errors():
+    y = np.r_[np.zeros(90), np.linspace(5, 10, 10)]
+    density = rare.TargetDensity(y)
+    miss_rare = np.r_[np.zeros(90), np.zeros(10)]  # wrong only on the rare tail
+    miss_common = np.r_[np.full(90, 1.0), np.linspace(5, 10, 10)]
+    a, b = score_regression(y, miss_rare, density), score_regression(y, miss_common, density)
+    assert set(a) == {"mse", "rmse", "mape", "median_ae", "rare_rmse", "weighted_mse"}
+    assert a["median_ae"] == 0 and a["rare_rmse"] > b["rare_rmse"] == 0
+    assert a["weighted_mse"] / a["mse"] > b["weighted_mse"] / b["mse"]
+    with pytest.raises(DataError, match="NaN"):
+        score_regression(y, np.r_[np.nan, y[1:]], density)
+
+
+def test_protocol_two_views_and_spread():
+    X, y = skewed(300)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(y=y)
+    results = evaluate_regression(frame, TableSpec(target="y"), methods=["smoter", "random"], seeds=2, seed=1)
+    assert list(results) == ["none", "smoter", "random"]
+    cell = results["smoter"]["gbm"]["rare"]["rare_rmse"]
+    assert set(cell) == {"mean", "std", "min", "max"} and cell["min"] <= cell["mean"] <= cell["max"]
+    assert set(results["none"]) == {"gbm", "linear"} and set(results["none"]["linear"]) == {"uniform", "rare"}
+    again = evaluate_regression(frame, TableSpec(target="y"), methods=["smoter", "random"], seeds=2, seed=1)
+    assert again == results
+
+
+def test_unknown_sampler_and_parameter():
+    with pytest.raises(ConfigError, match="unknown regression generator 'smotr'"):
+        samplers.make_sampler("smotr", random_state=0)
+    with pytest.raises(ConfigError, match="does not take"):
+        samplers.make_sampler("smoter", random_state=0, k_neighbours=3)
+
+
+@pytest.fixture
+def csv(tmp_path):
+    rng = np.random.default_rng(3)
+    n = 300
+    frame = pd.DataFrame({"age": rng.integers(18, 90, n), "site": rng.choice(["a", "b"], n), "x": rng.normal(size=n)})
+    frame["cost"] = np.exp(0.03 * frame["age"] + frame["x"]).round(3)
+    path = tmp_path / "claims.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+def test_cli_resample_regression_with_david(csv, tmp_path):
+    path, frame = csv
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(app, ["resample", "--data", str(path), "--target", "cost", "--method", "david",
+                                      "--param", "n_samples=150", "--param", "epochs=10", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "task: regression" in result.output  # auto-detected, and said so
+    written = pd.read_csv(out)
+    assert (written["provenance"] == "david").sum() == 150 and (written["provenance"] == "real").sum() == len(frame)
+    new = written[written["provenance"] == "david"]
+    assert set(new["site"]) <= {"a", "b"} and (new["age"] == new["age"].round()).all()
+    assert new["cost"].quantile(0.5) > frame["cost"].quantile(0.75)  # rare (large) costs were asked for
+
+
+def test_cli_evaluate_regression(csv, tmp_path):
+    path, _ = csv
+    out = tmp_path / "metrics.json"
+    result = CliRunner().invoke(app, ["evaluate", "--data", str(path), "--target", "cost", "--task", "regression",
+                                      "--methods", "smoter,gaussian_noise", "--repeats", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    saved = json.loads(out.read_text())
+    assert saved["task"] == "regression" and set(saved["results"]) == {"none", "smoter", "gaussian_noise"}
+    assert "rare RMSE" in result.output
+
+
+def test_cli_regression_bad_target_one_message(tmp_path):
+    path = tmp_path / "flat.csv"
+    pd.DataFrame({"x": np.arange(100.0), "y": np.full(100, 2.0)}).to_csv(path, index=False)
+    before = b"earlier output"
+    (tmp_path / "out.csv").write_bytes(before)
+    result = CliRunner().invoke(app, ["resample", "--data", str(path), "--target", "y", "--task", "regression",
+                                      "--out", str(tmp_path / "out.csv")])
+    assert result.exit_code == 2
+    assert "is constant" in result.output and "fix:" in result.output
+    assert (tmp_path / "out.csv").read_bytes() == before

@@ -9,6 +9,7 @@ import yaml
 
 from augmentation import io
 from augmentation.causal_check import check_causal_structure
+from augmentation.causal_map import CausalMap
 from augmentation.errors import ConfigError
 from augmentation.synthesis import PROVENANCE
 from augmentation.seeding import derive_seed
@@ -16,19 +17,28 @@ from tasks import paths, stage
 from tasks.params import Params
 
 
-def load_graph(path: str | Path) -> tuple[list[str], list[tuple[str, str]], str]:
-    """Nodes, edges and label of a graph file (``nodes``, ``edges: [[parent, child], ...]``, ``label``)."""
+def load_map(path: str | Path) -> CausalMap:
+    """The causal map file named in data.graph, checked (acyclic, known nodes, valid per-variable entries)."""
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"causal graph file {path} does not exist", "fix data.graph in params.yaml, or set it to null")
-    raw = yaml.safe_load(path.read_text()) or {}
-    unknown = sorted(set(raw) - {"nodes", "edges", "label"})
-    if unknown:
-        raise ConfigError(f"unknown key {unknown[0]!r} in {path}", "use only nodes, edges and label")
-    edges = [tuple(e) for e in raw.get("edges", [])]
-    if any(len(e) != 2 for e in edges):
-        raise ConfigError(f"an edge in {path} is not a [parent, child] pair", "write each edge as [parent, child]")
-    return list(raw.get("nodes", [])), edges, raw.get("label")
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}", "fix the YAML syntax at the line shown") from exc
+    return CausalMap.from_dict(raw, source=str(path))
+
+
+def write_map(causal_map: CausalMap, path: str | Path, *, header: str = "") -> None:
+    """Write a map as YAML (atomically), with an optional comment header."""
+    text = yaml.safe_dump(causal_map.to_dict(), sort_keys=False, default_flow_style=None)
+    io.write_text("".join(f"# {line}\n" for line in header.splitlines()) + text, Path(path))
+
+
+def load_graph(path: str | Path) -> tuple[list[str], list[tuple[str, str]], str]:
+    """Nodes, edges and label of a map file."""
+    causal_map = load_map(path)
+    return list(causal_map.nodes), list(causal_map.edges), causal_map.label
 
 
 def run(p: Params) -> list[str]:

@@ -63,6 +63,11 @@ class CausalCheck:
 
 
 @dataclass(frozen=True)
+class Constraints:
+    mode: str = "repair"  # repair | reject | off: the causal map's constraints on every generator's rows
+
+
+@dataclass(frozen=True)
 class Fairness:
     learner: str = "logreg"
     max_demographic_parity_difference: float = 0.1
@@ -84,6 +89,7 @@ class Params:
     split: Split = field(default_factory=Split)
     generators: Generators = field(default_factory=Generators)
     causal_check: CausalCheck = field(default_factory=CausalCheck)
+    constraints: Constraints = field(default_factory=Constraints)
     fairness: Fairness = field(default_factory=Fairness)
     evaluate: Evaluate = field(default_factory=Evaluate)
 
@@ -153,6 +159,8 @@ def _check(p: Params, path: Path) -> None:
         if name not in p.generators.methods:
             raise ConfigError(f"generators.params names {name!r}, which is not in generators.methods",
                               "add it to generators.methods or remove its params")
+    if p.constraints.mode not in ("repair", "reject", "off"):
+        raise ConfigError(f"unknown constraints.mode {p.constraints.mode!r} in {path}", "use repair, reject or off")
     if not 0 < p.split.test_size < 1:
         raise ConfigError(f"split.test_size must be between 0 and 1, got {p.split.test_size}", "use e.g. 0.25")
     if p.evaluate.repeats < 1:

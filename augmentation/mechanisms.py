@@ -4,7 +4,8 @@
 - Continuous and integer nodes with parents: a flexible regressor (scikit-learn's
   HistGradientBoostingRegressor, or ordinary least squares with ``learner="linear"``);
   the noise ``u`` is the empirical distribution of OUT-OF-FOLD residuals (no Gaussian
-  assumption, and not shrunk by the regressor's in-sample fit).
+  assumption, and not shrunk by the regressor's in-sample fit), pooled by bins of the
+  prediction so noise that grows with the mean (heteroscedastic) keeps doing so.
 - Binary and categorical nodes with parents (the label included): a classifier; values are
   drawn from its predicted class probabilities.
 - A monotone effect declared on an edge (``[parent, child, increasing]``) becomes a
@@ -44,6 +45,8 @@ class Mechanism:
     residuals: np.ndarray = field(default_factory=lambda: np.empty(0))  # out-of-fold, regressors and roots
     values: np.ndarray = field(default_factory=lambda: np.empty(0))  # roots: the observed values
     classes: np.ndarray = field(default_factory=lambda: np.empty(0))
+    bin_edges: np.ndarray = field(default_factory=lambda: np.empty(0))  # regressors: quantiles of the prediction
+    residual_bins: np.ndarray = field(default_factory=lambda: np.empty(0, int))  # the bin of each residual
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """The regressor's mean, or the classifier's class probabilities (rows x classes)."""
@@ -59,11 +62,26 @@ class Mechanism:
         if self.kind == "root":
             return self.values[rng.integers(0, len(self.values), n)]
         if self.kind == "regressor":
-            return self.predict(frame) + self.residuals[rng.integers(0, len(self.residuals), n)]
+            mean = self.predict(frame)
+            return mean + self._noise(mean, rng)
         proba = self.predict(frame)
         cumulative = np.cumsum(proba, axis=1)
         picks = (rng.random(n)[:, None] > cumulative[:, :-1]).sum(axis=1) if proba.shape[1] > 1 else np.zeros(n, int)
         return self.classes[picks]
+
+    def _noise(self, mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Residuals drawn from rows whose prediction fell in the same bin (keeps heteroscedastic noise)."""
+        if not len(self.bin_edges):
+            return self.residuals[rng.integers(0, len(self.residuals), len(mean))]
+        bins = np.digitize(mean, self.bin_edges)
+        out = np.empty(len(mean))
+        for b in np.unique(bins):
+            pool = self.residuals[self.residual_bins == b]
+            if not len(pool):
+                pool = self.residuals
+            where = bins == b
+            out[where] = pool[rng.integers(0, len(pool), int(where.sum()))]
+        return out
 
     def residual(self, frame: pd.DataFrame) -> np.ndarray:
         """``x - f(parents)`` (regressors), ``x - mean`` (roots), ``1 - p(x | parents)`` (classifiers)."""
@@ -80,9 +98,13 @@ class Mechanism:
 
 
 def fit_mechanisms(frame: pd.DataFrame, causal_map: CausalMap, *, learner: str = "hgb", max_iter: int = 100,
-                   max_leaf_nodes: int = 15, noise_cv: int = 3, random_state: int = 0,
-                   nodes: list[str] | None = None) -> dict[str, Mechanism]:
-    """Fit every node's mechanism on ``frame`` (numeric; discrete nodes as integer codes)."""
+                   max_leaf_nodes: int = 15, min_samples_leaf: int = 20, noise_cv: int = 3, noise_bins: int = 10,
+                   random_state: int = 0, nodes: list[str] | None = None) -> dict[str, Mechanism]:
+    """Fit every node's mechanism on ``frame`` (numeric; discrete nodes as integer codes).
+
+    ``noise_bins`` > 1 keeps the noise heteroscedastic: a regressor's residuals are pooled by
+    quantile bin of the out-of-fold prediction and drawn from the new row's bin.
+    """
     if learner not in LEARNERS:
         raise ConfigError(f"mechanism learner {learner!r} is unknown", f"use one of {list(LEARNERS)}")
     if noise_cv < 2:
@@ -105,23 +127,28 @@ def fit_mechanisms(frame: pd.DataFrame, causal_map: CausalMap, *, learner: str =
                 mechanisms[node] = Mechanism(node, parents, "classifier", classes=classes)
                 continue
             model = _model(learner, "classifier", parents, monotone if len(classes) == 2 else {}, categorical,
-                           max_iter, max_leaf_nodes, random_state)
+                           max_iter, max_leaf_nodes, min_samples_leaf, random_state)
             model.fit(X, x)
             mechanisms[node] = Mechanism(node, parents, "classifier", model=model, classes=model.classes_)
             continue
-        model = _model(learner, "regressor", parents, monotone, categorical, max_iter, max_leaf_nodes, random_state)
+        model = _model(learner, "regressor", parents, monotone, categorical, max_iter, max_leaf_nodes,
+                       min_samples_leaf, random_state)
         folds = KFold(n_splits=min(noise_cv, len(x)), shuffle=True, random_state=random_state)
         out_of_fold = cross_val_predict(clone(model), X, x, cv=folds)
         model.fit(X, x)
-        mechanisms[node] = Mechanism(node, parents, "regressor", model=model, residuals=x - out_of_fold)
+        edges = (np.unique(np.quantile(out_of_fold, np.linspace(0, 1, noise_bins + 1)[1:-1])) if noise_bins > 1
+                 else np.empty(0))
+        mechanisms[node] = Mechanism(node, parents, "regressor", model=model, residuals=x - out_of_fold,
+                                     bin_edges=edges, residual_bins=np.digitize(out_of_fold, edges))
     return mechanisms
 
 
-def _model(learner, kind, parents, monotone, categorical, max_iter, max_leaf_nodes, random_state):
+def _model(learner, kind, parents, monotone, categorical, max_iter, max_leaf_nodes, min_samples_leaf, random_state):
     if learner == "linear":
         return LinearRegression() if kind == "regressor" else LogisticRegression(max_iter=1000)
     cst = [0 if p in categorical else monotone.get(p, 0) for p in parents]
-    common = dict(max_iter=max_iter, max_leaf_nodes=max_leaf_nodes, early_stopping=False,
+    common = dict(max_iter=max_iter, max_leaf_nodes=max_leaf_nodes, min_samples_leaf=min_samples_leaf,
+                  early_stopping=False,
                   random_state=random_state, monotonic_cst=cst if any(cst) else None,
                   categorical_features=[p in categorical for p in parents] if categorical else None)
     if kind == "regressor":

@@ -60,6 +60,12 @@ class Generators:
 class CausalCheck:
     alpha: float = 0.01
     max_broken_share: float = 0.2
+    scorecard: bool = True  # structure recovery, mechanism fidelity, effect consistency, counterfactual sanity
+    max_shd_increase: int = 2
+    max_mechanism_ks: float = 0.1
+    max_effect_z: float = 2.0
+    max_monotone_violation: float = 0.05
+    max_rows: int = 5000
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,8 @@ def _coerce(value: Any, kind: Any, where: str) -> Any:
         if base is float and isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
         if base in (int, str) and isinstance(value, base) and not isinstance(value, bool):
+            return value
+        if base is bool and isinstance(value, bool):
             return value
         if base in (list, dict) and isinstance(value, base):
             return value

@@ -71,6 +71,8 @@ class SCMOversampler(BaseOverSampler):
         Boosting iterations and leaves per tree of the mechanisms.
     noise_cv : int
         Folds for the out-of-fold residuals.
+    noise_bins : int
+        Bins of the prediction the residuals are pooled by (1: one pool, homoscedastic noise).
     max_rounds : int
         Ancestral mode: rejection rounds before giving up.
     steps : int
@@ -82,7 +84,7 @@ class SCMOversampler(BaseOverSampler):
     _sampling_type = "over-sampling"
 
     def __init__(self, *, causal_map=None, feature_names=None, mode="ancestral", perturbation=0.25,
-                 learner="hgb", max_iter=50, max_leaf_nodes=15, noise_cv=3, max_rounds=50, steps=3,
+                 learner="hgb", max_iter=50, max_leaf_nodes=15, noise_cv=3, noise_bins=10, max_rounds=50, steps=3,
                  sampling_strategy="auto", random_state=None):
         super().__init__(sampling_strategy=sampling_strategy)
         self.causal_map = causal_map
@@ -93,6 +95,7 @@ class SCMOversampler(BaseOverSampler):
         self.max_iter = max_iter
         self.max_leaf_nodes = max_leaf_nodes
         self.noise_cv = noise_cv
+        self.noise_bins = noise_bins
         self.max_rounds = max_rounds
         self.steps = steps
         self.random_state = random_state
@@ -122,6 +125,7 @@ class SCMOversampler(BaseOverSampler):
         frame[label] = np.asarray(y)
         self.mechanisms_ = fit_mechanisms(frame, causal_map, learner=self.learner, max_iter=self.max_iter,
                                           max_leaf_nodes=self.max_leaf_nodes, noise_cv=self.noise_cv,
+                                          noise_bins=self.noise_bins,
                                           random_state=int(rng.integers(2**31 - 1)))
         self._low, self._high = _limits(frame, causal_map)
         X_new, y_new = [np.asarray(X, dtype=float)], [np.asarray(y)]

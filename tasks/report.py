@@ -151,9 +151,11 @@ def run(p: Params) -> list[str]:
     io.write_json(summary, paths.SUMMARY)
     io.write_text(to_markdown(summary), paths.REPORT)
     written = [str(paths.SUMMARY), str(paths.REPORT)]
-    if p.data.graph is not None:
-        io.write_text(audit_html(p, summary), paths.AUDIT)
-        written.append(str(paths.AUDIT))
+    page = (audit_html(p, summary) if p.data.graph is not None else
+            "<!DOCTYPE html><html><body><p>No causal map is named in data.graph, so there is no audit report: "
+            "name one (see configs/trauma_graph.yaml) or propose one with `oversample causal discover`.</p></body></html>")
+    io.write_text(page, paths.AUDIT)
+    written.append(str(paths.AUDIT))
     stage.logger(__name__).info("summary in %s", paths.REPORT)
     return written
 

@@ -124,6 +124,8 @@ def resample(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
              seed: int = typer.Option(0), sampling_strategy: float = typer.Option(1.0),
              positive: Optional[str] = typer.Option(None, help="the minority label (default: the rarer class)"),
              categorical: Optional[str] = typer.Option(None, help="comma-separated categorical columns"),
+             graph: Optional[Path] = typer.Option(None, help="causal map YAML: needed by scm; its constraints "
+                                                             "are applied (repair) to any generator's rows"),
              out: Path = typer.Option(...)) -> None:
     """Fit one generator on a file and write real + synthetic rows with a `provenance` column."""
     import pandas as pd
@@ -132,8 +134,16 @@ def resample(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
     try:
         frame = io.read_table(data)
         checked, spec, positive = _spec(frame, target, positive, categorical)
+        causal_map = None
+        if graph is not None:
+            from tasks.causal import load_map
+            causal_map = load_map(graph).complete(checked, spec)
         synthetic = synthesize(checked, spec, method=method, params=_parse_params(param),
-                               sampling_strategy=sampling_strategy, random_state=seed)
+                               sampling_strategy=sampling_strategy, random_state=seed, causal_map=causal_map)
+        if causal_map is not None:
+            from augmentation.constraints import apply_constraints
+            synthetic, report = apply_constraints(synthetic, causal_map, real=checked, mode="repair", method=method)
+            typer.echo(f"constraints: {report.n_rows_repaired} rows repaired, {report.n_rows_rejected} rejected")
         # Back from the pipeline's 0/1 coding to the file's own label value.
         label = frame[target][checked[target] == 1].iloc[0]
         synthetic[target] = pd.Series(label, index=synthetic.index).astype(frame[target].dtype)

@@ -1,5 +1,6 @@
 """The audit report: one self-contained HTML page with every section, and no external resource."""
 
+from pathlib import Path
 import re
 from html.parser import HTMLParser
 
@@ -35,7 +36,7 @@ class Links(HTMLParser):
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
     train = check_table(simulate_trauma(2500, seed=4), SPEC)
-    the_map = load_map("configs/trauma_graph.yaml").complete(train, SPEC)
+    the_map = load_map(Path(__file__).resolve().parents[1] / "configs" / "trauma_graph.yaml").complete(train, SPEC)
     synthetic, records, constraints, causal = {}, {}, {}, {}
     for method, params in (("smote", {}), ("scm", {"max_iter": 20})):
         rows = synthesize(train, SPEC, method=method, params=params, causal_map=the_map, random_state=1)
@@ -76,7 +77,7 @@ def test_every_section_is_there_and_nothing_is_fetched(page):
 
 
 def test_roles_say_what_each_generator_did_with_each_variable():
-    the_map = load_map("configs/trauma_graph.yaml")
+    the_map = load_map(Path(__file__).resolve().parents[1] / "configs" / "trauma_graph.yaml")
     columns = list(the_map.nodes)
     roles = variable_roles("scm", {"mode": "counterfactual"}, the_map, columns)
     assert roles["iss"].startswith("perturbed") and roles["bmi"].startswith("perturbed")

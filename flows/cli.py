@@ -14,6 +14,7 @@ from augmentation.errors import OversamplingError  # light: no heavy imports beh
 app = typer.Typer(help="Oversample imbalanced tabular data without distorting it.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 generators_app = typer.Typer(help="Inspect the generator registry.")
+causal_app = typer.Typer(help="Causal maps: propose one from data for review.")
 
 # No internet on these machines and no telemetry wanted anywhere; a fresh Prefect database needs > 20 s.
 for _key, _value in {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DVC_NO_ANALYTICS": "1",
@@ -127,6 +128,8 @@ def resample(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
              positive: Optional[str] = typer.Option(None, help="the minority label (default: the rarer class)"),
              categorical: Optional[str] = typer.Option(None, help="comma-separated categorical columns"),
              task: str = typer.Option("auto", help=TASK_HELP),
+             graph: Optional[Path] = typer.Option(None, help="causal map YAML: needed by scm; its constraints "
+                                                             "are applied (repair) to any generator's rows"),
              out: Path = typer.Option(...)) -> None:
     """Fit one generator on a file and write real + synthetic rows with a `provenance` column.
 
@@ -149,8 +152,16 @@ def resample(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
             return
         method = method or "smote"
         checked, spec, positive = _spec(frame, target, positive, categorical)
+        causal_map = None
+        if graph is not None:
+            from tasks.causal import load_map
+            causal_map = load_map(graph).complete(checked, spec)
         synthetic = synthesize(checked, spec, method=method, params=_parse_params(param),
-                               sampling_strategy=sampling_strategy, random_state=seed)
+                               sampling_strategy=sampling_strategy, random_state=seed, causal_map=causal_map)
+        if causal_map is not None:
+            from augmentation.constraints import apply_constraints
+            synthetic, report = apply_constraints(synthetic, causal_map, real=checked, mode="repair", method=method)
+            typer.echo(f"constraints: {report.n_rows_repaired} rows repaired, {report.n_rows_rejected} rejected")
         # Back from the pipeline's 0/1 coding to the file's own label value.
         label = frame[target][checked[target] == 1].iloc[0]
         synthetic[target] = pd.Series(label, index=synthetic.index).astype(frame[target].dtype)
@@ -293,6 +304,46 @@ def generators_available() -> None:
 
 
 app.add_typer(generators_app, name="generators")
+
+
+@causal_app.command("discover")
+def causal_discover(data: Path = typer.Option(..., help="CSV or Parquet file"), target: str = typer.Option(...),
+                    categorical: Optional[str] = typer.Option(None, help="comma-separated categorical columns"),
+                    knowledge: Optional[Path] = typer.Option(None, help="YAML: tiers {col: n}, forbidden, required "
+                                                                        "[[a, b], ...]"),
+                    alpha: float = typer.Option(0.01, help="PC significance level"),
+                    out: Path = typer.Option(..., help="map file to write, e.g. configs/my_graph.yaml")) -> None:
+    """Propose a causal map with PC (causal-learn) and background knowledge, marked as not yet reviewed."""
+    import yaml
+    from augmentation import io
+    from augmentation.discovery import discover_map
+    try:
+        frame = io.read_table(data)
+        if target not in frame.columns:
+            raise OversamplingError(f"the target {target!r} is not a column of {data}", "pass --target with a column name")
+        bk = yaml.safe_load(knowledge.read_text()) if knowledge else {}
+        unknown = sorted(set(bk or {}) - {"tiers", "forbidden", "required"})
+        if unknown:
+            raise OversamplingError(f"unknown key {unknown[0]!r} in {knowledge}", "use only tiers, forbidden, required")
+        proposal, guessed = discover_map(frame, label=target, alpha=alpha,
+                                         categorical=[c for c in (categorical or "").split(",") if c],
+                                         tiers=bk.get("tiers") or {}, forbidden=[tuple(e) for e in bk.get("forbidden") or ()],
+                                         required=[tuple(e) for e in bk.get("required") or ()])
+        raw = proposal.to_dict()
+        raw["discovered"] = {"method": "pc (causal-learn, Fisher-z)", "alpha": alpha, "data": str(data),
+                             "unoriented_edges_guessed": [list(e) for e in guessed], "reviewed": False}
+        header = ("Proposed by `oversample causal discover`: a hypothesis, not a truth. Check every edge\n"
+                  "(the unoriented_edges_guessed were oriented by column order), add types, bounds, immutables,\n"
+                  "then set discovered.reviewed: true. The pipeline refuses the map until then.\n")
+        io.write_text("".join(f"# {line}\n" for line in header.splitlines())
+                      + yaml.safe_dump(raw, sort_keys=False, default_flow_style=None), out)
+    except OversamplingError as err:
+        _fail(err)
+    typer.echo(f"wrote {len(proposal.edges)} edges ({len(guessed)} orientations guessed) to {out}; review it, "
+               "then name it in data.graph")
+
+
+app.add_typer(causal_app, name="causal")
 
 if __name__ == "__main__":
     app()

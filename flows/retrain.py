@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from tasks import causal, evaluate, fairness, fit, ingest, paths, report, split, synthesize, validate
@@ -45,6 +45,12 @@ def retrain(params_path: str = str(DEFAULT_PARAMS)) -> dict:
                           description="Per method: AUC and F1 on the real hold-out, causal and fairness checks")
     create_markdown_artifact(key="retrain-report", markdown=paths.REPORT.read_text(),
                              description="Retraining run summary")
+    if summary.get("scorecard"):
+        create_table_artifact(key="retrain-scorecard", table=summary["scorecard"],
+                              description="Per generator: causal-fidelity scorecard and constraint counts")
+    if paths.AUDIT.exists() and p.data.graph is not None:
+        create_link_artifact(key="retrain-audit", link=paths.AUDIT.resolve().as_uri(), link_text=str(paths.AUDIT),
+                             description="Self-contained audit report (map, constraints, generators, scorecard)")
     summary["dvc"] = record_with_dvc(Path(params_path))
     log.info("DVC: %s", summary["dvc"])
     return summary

@@ -8,16 +8,18 @@ from augmentation import io
 from augmentation.protocol import evaluate_methods, generation_seed
 from tasks import paths, stage
 from tasks.params import Params
-from tasks.synthesize import generate
+from tasks.synthesize import causal_map, generate_constrained
 
 
 def run(p: Params) -> list[str]:
     """Evaluate every method with every learner on the real hold-out."""
     train, test = pd.read_parquet(paths.TRAIN), pd.read_parquet(paths.TEST)
     spec = p.data.spec()
+    the_map = causal_map(p, train)
 
     def saved_generator_rows(method: str, repeat: int) -> pd.DataFrame:
-        return generate(method, train, spec, seed=generation_seed(p.seed, method, repeat))[0]
+        return generate_constrained(method, train, p, seed=generation_seed(p.seed, method, repeat),
+                                    causal_map=the_map)[0]
 
     log = stage.logger(__name__)
     results = evaluate_methods(train, test, spec, generators=p.generators.methods,

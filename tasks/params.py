@@ -60,6 +60,17 @@ class Generators:
 class CausalCheck:
     alpha: float = 0.01
     max_broken_share: float = 0.2
+    scorecard: bool = True  # structure recovery, mechanism fidelity, effect consistency, counterfactual sanity
+    max_shd_increase: int = 2
+    max_mechanism_ks: float = 0.1
+    max_effect_z: float = 2.0
+    max_monotone_violation: float = 0.05
+    max_rows: int = 5000
+
+
+@dataclass(frozen=True)
+class Constraints:
+    mode: str = "repair"  # repair | reject | off: the causal map's constraints on every generator's rows
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,7 @@ class Params:
     split: Split = field(default_factory=Split)
     generators: Generators = field(default_factory=Generators)
     causal_check: CausalCheck = field(default_factory=CausalCheck)
+    constraints: Constraints = field(default_factory=Constraints)
     fairness: Fairness = field(default_factory=Fairness)
     evaluate: Evaluate = field(default_factory=Evaluate)
 
@@ -131,6 +143,8 @@ def _coerce(value: Any, kind: Any, where: str) -> Any:
             return float(value)
         if base in (int, str) and isinstance(value, base) and not isinstance(value, bool):
             return value
+        if base is bool and isinstance(value, bool):
+            return value
         if base in (list, dict) and isinstance(value, base):
             return value
     names = " or ".join(getattr(a, "__name__", str(a)) for a in allowed)
@@ -153,6 +167,8 @@ def _check(p: Params, path: Path) -> None:
         if name not in p.generators.methods:
             raise ConfigError(f"generators.params names {name!r}, which is not in generators.methods",
                               "add it to generators.methods or remove its params")
+    if p.constraints.mode not in ("repair", "reject", "off"):
+        raise ConfigError(f"unknown constraints.mode {p.constraints.mode!r} in {path}", "use repair, reject or off")
     if not 0 < p.split.test_size < 1:
         raise ConfigError(f"split.test_size must be between 0 and 1, got {p.split.test_size}", "use e.g. 0.25")
     if p.evaluate.repeats < 1:

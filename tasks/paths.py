@@ -12,11 +12,13 @@ SYNTHETIC = Path("data/synthetic")
 AUGMENTED = Path("data/augmented")
 SYNTHETIC_VALIDATION = Path("reports/validation/synthetic.json")
 GENERATOR_DIAGNOSTICS = Path("metrics/generator_diagnostics.json")
+CONSTRAINTS = Path("metrics/constraints.json")
 CAUSAL = Path("metrics/causal.json")
 FAIRNESS = Path("metrics/fairness.json")
 EVALUATION = Path("metrics/evaluation.json")
 SUMMARY = Path("metrics/summary.json")
 REPORT = Path("reports/summary.md")
+AUDIT = Path("reports/audit.html")
 
 
 def synthetic(method: str) -> Path:

@@ -33,6 +33,7 @@ def summarize_run(p: Params) -> dict:
         row["fairness"] = _gate(fairness, method)
         row["passed"] = row["causal"] is not False and row["fairness"] is not False
         rows.append(row)
+    scorecard = scorecard_rows(p, causal)
     learners = list(p.evaluate.learners)
     mean_auc = {r["method"]: sum(r[f"{l}_roc_auc"] for l in learners) / len(learners) for r in rows}
     eligible = [r["method"] for r in rows if r["method"] in p.generators.methods and r["passed"]]
@@ -40,8 +41,45 @@ def summarize_run(p: Params) -> dict:
     diagnostics = _read(paths.GENERATOR_DIAGNOSTICS) if paths.GENERATOR_DIAGNOSTICS.exists() else {}
     return {"rows": rows, "best_generator": best,
             "best_gain_over_none": round(mean_auc[best] - mean_auc["none"], 4) if best else None,
-            "learners": learners, "repeats": p.evaluate.repeats,
+            "learners": learners, "repeats": p.evaluate.repeats, "scorecard": scorecard,
             "generator_diagnostics": {m: d for m, d in diagnostics.items() if m in p.generators.methods}}
+
+
+def scorecard_rows(p: Params, causal: dict) -> list[dict]:
+    """One row per generator: every scorecard number and verdict, and the constraint counts."""
+    constraints = _read(paths.CONSTRAINTS) if paths.CONSTRAINTS.exists() else {}
+    rows = []
+    for method in p.generators.methods:
+        entry = causal.get(method, {})
+        card = entry.get("scorecard", {})
+        row = {"method": method}
+        if "broken_share" in entry:
+            row["independence_agreement"] = round(1 - entry["broken_share"], 4)
+            row["independence_passed"] = entry.get("independence_passed", entry["passed"])
+        if "structure" in card:
+            s = card["structure"]
+            row.update(shd_real_vs_map=s["shd_real_vs_map"], shd_synthetic_vs_map=s["shd_synthetic_vs_map"],
+                       shd_real_vs_synthetic=s["shd_real_vs_synthetic"], structure_passed=s["passed"])
+        if "mechanisms" in card:
+            m = card["mechanisms"]
+            row.update(mechanism_max_ks=m["max_ks_observed"], mechanism_mean_ks=m["mean_ks"],
+                       mechanism_worst=m["worst_node"], mechanisms_passed=m["passed"])
+        if "effect" in card:
+            e = card["effect"]
+            row["effect_passed"] = e.get("passed")
+            if "real" in e:
+                row.update(effect_real=round(e["real"]["estimate"], 4), effect_synthetic=round(e["augmented"]["estimate"], 4),
+                           effect_shift_se=e["shift_in_real_se"])
+        if "counterfactual" in card:
+            c = card["counterfactual"]
+            row["counterfactual_passed"] = c.get("passed")
+            if "probes" in c:
+                row["counterfactual_max_against"] = max(v["share_against"] for v in c["probes"].values())
+        if method in constraints:
+            row.update(rows_repaired=constraints[method]["n_rows_repaired"],
+                       rows_rejected=constraints[method]["n_rows_rejected"])
+        rows.append(row)
+    return rows
 
 
 def to_markdown(summary: dict) -> str:
@@ -61,6 +99,33 @@ def to_markdown(summary: dict) -> str:
     lines += ["", f"Best generator passing every check: **{best}** (mean AUC gain over no oversampling: "
               f"{summary['best_gain_over_none']:+.4f})." if best else "No generator passed every check."]
     lines += _diagnostics_markdown(summary.get("generator_diagnostics") or {})
+    if summary.get("scorecard"):
+        lines += ["", "## Causal-fidelity scorecard (metrics/causal.json)", "",
+                  "Independence agreement: share of the map's implied independences that still hold. SHD: structural "
+                  "Hamming distance of PC's graph from the map, on real rows and on real majority + synthetic minority. "
+                  "Mechanism KS: largest per-node residual KS statistic (node). Effect: the exposure's adjusted log odds "
+                  "ratio, real -> with synthetic minority (shift in real standard errors). Counterfactual: largest share "
+                  "of rows whose risk moves against a declared monotone effect. Constraints: rows repaired / rejected.", "",
+                  "| method | independence | SHD real / synthetic | mechanism KS | effect | counterfactual | "
+                  "constraints |", "|---|---|---|---|---|---|---|"]
+
+        def verdict(value) -> str:
+            return {True: "pass", False: "**FAIL**", None: "n/a"}[value]
+
+        for r in summary["scorecard"]:
+            cells = [r["method"],
+                     f"{r['independence_agreement']:.1%} {verdict(r.get('independence_passed'))}"
+                     if "independence_agreement" in r else "n/a",
+                     f"{r['shd_real_vs_map']} / {r['shd_synthetic_vs_map']} {verdict(r['structure_passed'])}"
+                     if "structure_passed" in r else "n/a",
+                     f"{r['mechanism_max_ks']} ({r['mechanism_worst']}) {verdict(r['mechanisms_passed'])}"
+                     if r.get("mechanism_max_ks") is not None else "n/a",
+                     f"{r['effect_real']} -> {r['effect_synthetic']} ({r['effect_shift_se']} SE) {verdict(r['effect_passed'])}"
+                     if "effect_real" in r else verdict(r.get("effect_passed")),
+                     f"{r['counterfactual_max_against']:.1%} {verdict(r['counterfactual_passed'])}"
+                     if "counterfactual_max_against" in r else verdict(r.get("counterfactual_passed")),
+                     f"{r['rows_repaired']} / {r['rows_rejected']}" if "rows_repaired" in r else "n/a"]
+            lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -84,13 +149,38 @@ def _cell(value) -> str:
     return str(value)
 
 
+def audit_html(p: Params, summary: dict) -> str:
+    """The self-contained audit page (augmentation.audit) from this run's outputs."""
+    import pandas as pd
+
+    from augmentation.audit import render
+    from augmentation.synthesis import PROVENANCE
+    from tasks.causal import load_map
+
+    train = pd.read_parquet(paths.TRAIN)
+    causal_map = load_map(p.data.graph).complete(train, p.data.spec())
+    synthetic = {m: pd.read_parquet(paths.synthetic(m)).drop(columns=PROVENANCE) for m in p.generators.methods}
+    records = {m: _read(paths.generator_dir(m) / "generator.json") for m in p.generators.methods}
+    contract = {"raw data": _read(paths.RAW_VALIDATION), **_read(paths.SYNTHETIC_VALIDATION)}
+    return render(title=f"Audit report: {p.data.source} data, label {p.data.target}", causal_map=causal_map,
+                  train=train, synthetic=synthetic, records=records, constraints=_read(paths.CONSTRAINTS),
+                  constraint_mode=p.constraints.mode, contract=contract, causal=_read(paths.CAUSAL),
+                  fairness=_read(paths.FAIRNESS), summary=summary)
+
+
 def run(p: Params) -> list[str]:
-    """Write metrics/summary.json and reports/summary.md."""
+    """Write metrics/summary.json, reports/summary.md and (with a causal map) reports/audit.html."""
     summary = summarize_run(p)
     io.write_json(summary, paths.SUMMARY)
     io.write_text(to_markdown(summary), paths.REPORT)
+    written = [str(paths.SUMMARY), str(paths.REPORT)]
+    page = (audit_html(p, summary) if p.data.graph is not None else
+            "<!DOCTYPE html><html><body><p>No causal map is named in data.graph, so there is no audit report: "
+            "name one (see configs/trauma_graph.yaml) or propose one with `oversample causal discover`.</p></body></html>")
+    io.write_text(page, paths.AUDIT)
+    written.append(str(paths.AUDIT))
     stage.logger(__name__).info("summary in %s", paths.REPORT)
-    return [str(paths.SUMMARY), str(paths.REPORT)]
+    return written
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
-"""Stage 5: synthetic rows from every fitted generator, checked against the same data contract."""
+"""Stage 5: synthetic rows from every fitted generator, held to the causal map's constraints and the data contract."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from augmentation import generators, io
+from augmentation.causal_map import CausalMap
+from augmentation.constraints import ConstraintReport, apply_constraints
 from augmentation.generators import store
 from augmentation.synthesis import augment, mark, synthesize_with_diagnostics
 from augmentation.table import TableSpec
@@ -13,8 +15,17 @@ from tasks.params import Params
 from tasks.validate import validate
 
 
-def generate(method: str, train: pd.DataFrame, spec: TableSpec, *,
-             seed: int | None = None) -> tuple[pd.DataFrame, dict | None]:
+def causal_map(p: Params, train: pd.DataFrame) -> CausalMap | None:
+    """The map named in data.graph, checked against the training rows (None when there is none)."""
+    if p.data.graph is None:
+        return None
+    from tasks.causal import load_map
+
+    return load_map(p.data.graph).complete(train, p.data.spec())
+
+
+def generate(method: str, train: pd.DataFrame, spec: TableSpec, *, seed: int | None = None,
+             causal_map: CausalMap | None = None) -> tuple[pd.DataFrame, dict | None]:
     """Synthetic rows of the saved generator ``method`` (its own seed unless one is given), and its
     ``diagnostics_`` if it reports any."""
     record = store.load(paths.generator_dir(method), train)
@@ -23,20 +34,37 @@ def generate(method: str, train: pd.DataFrame, spec: TableSpec, *,
         params["pretrained"] = str(paths.generator_dir(method))  # weights trained by the fit stage
     return synthesize_with_diagnostics(train, spec, method=method, params=params,
                                        sampling_strategy=record["sampling_strategy"],
-                                       random_state=record["seed"] if seed is None else seed)
+                                       random_state=record["seed"] if seed is None else seed, causal_map=causal_map)
+
+
+def generate_constrained(method: str, train: pd.DataFrame, p: Params, *, seed: int | None = None,
+                         causal_map: CausalMap | None = None
+                         ) -> tuple[pd.DataFrame, ConstraintReport | None, dict | None]:
+    """``generate``, then the map's constraints (constraints.mode): the rows, the constraint report (None
+    without a map) and the generator's diagnostics."""
+    synthetic, diagnostics = generate(method, train, p.data.spec(), seed=seed, causal_map=causal_map)
+    if causal_map is None:
+        return synthetic, None, diagnostics
+    synthetic, report = apply_constraints(synthetic, causal_map, real=train, mode=p.constraints.mode, method=method)
+    return synthetic, report, diagnostics
 
 
 def run(p: Params) -> list[str]:
-    """Synthesize, validate and write the synthetic and augmented training sets."""
+    """Synthesize, constrain, validate and write the synthetic and augmented training sets."""
     train = pd.read_parquet(paths.TRAIN)
     spec = p.data.spec()
     log = stage.logger(__name__)
-    results, frames, diagnostics = {}, {}, {}
+    the_map = causal_map(p, train)
+    results, frames, constraints, diagnostics = {}, {}, {}, {}
     # Everything is generated and validated before anything is written, so a failure leaves the last run intact.
     for method in p.generators.methods:
-        synthetic, diagnostic = generate(method, train, spec)
+        synthetic, report, diagnostic = generate_constrained(method, train, p, causal_map=the_map)
         if diagnostic is not None:
             diagnostics[method] = diagnostic
+        if report is not None:
+            constraints[method] = report.to_dict()
+            log.info("%s: constraints (%s) repaired %d and rejected %d of %d rows", method, report.mode,
+                     report.n_rows_repaired, report.n_rows_rejected, report.n_rows_in)
         # The contract knows the original label values, not the pipeline's 0/1 coding.
         as_raw = synthetic.assign(**{spec.target: synthetic[spec.target].map({1: p.data.positive_label})})
         results[method] = validate(as_raw, p, name=f"{method}'s synthetic rows")
@@ -48,8 +76,10 @@ def run(p: Params) -> list[str]:
         io.write_parquet(augment(train, synthetic, method), paths.augmented(method))
         written += [str(paths.synthetic(method)), str(paths.augmented(method))]
     io.write_json(results, paths.SYNTHETIC_VALIDATION)
+    io.write_json(constraints if the_map is not None else {"skipped": "no causal map named in data.graph"},
+                  paths.CONSTRAINTS)
     io.write_json(diagnostics, paths.GENERATOR_DIAGNOSTICS)  # per generator with a diagnostics_ attribute
-    return written + [str(paths.SYNTHETIC_VALIDATION), str(paths.GENERATOR_DIAGNOSTICS)]
+    return written + [str(paths.SYNTHETIC_VALIDATION), str(paths.CONSTRAINTS), str(paths.GENERATOR_DIAGNOSTICS)]
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ os.environ.setdefault("DVC_NO_ANALYTICS", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # OpenMP pools (boosted trees) oversubscribe on 2 shared cores
 
 # Small enough to run in seconds, large enough that every generator has minority rows to work with.
 SMALL = {"simulate": {"rows": 3000}, "evaluate": {"repeats": 2},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 import pandas as pd
 import pytest
 from imblearn.pipeline import Pipeline
@@ -24,7 +25,10 @@ def cohort():
 
 @pytest.mark.parametrize("method", generators.available())
 def test_every_generator_keeps_the_data_domain(cohort, method):
-    synthetic = synthesize(cohort, SPEC, method=method, random_state=0)
+    from tasks.causal import load_map  # the causal map: only generators that need it (scm) read it
+
+    synthetic = synthesize(cohort, SPEC, method=method, random_state=0,
+                           causal_map=load_map(Path(__file__).resolve().parents[1] / "configs" / "trauma_graph.yaml"))
     assert list(synthetic.columns) == list(cohort.columns)
     assert synthetic.dtypes.equals(cohort.dtypes)
     assert (synthetic["mortality"] == 1).all()

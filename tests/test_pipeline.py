@@ -78,3 +78,10 @@ def test_synthetic_rows_are_marked_and_never_in_the_test_set(project, prefect_se
     table = Artifact.get(key="retrain-summary")
     assert table is not None and table.type == "table" and "smote" in str(table.data)
     assert "| smote |" in str(Artifact.get(key="retrain-report").data)
+    # The causal-fidelity scorecard and the audit report, in the summary and among the artifacts.
+    assert "## Causal-fidelity scorecard" in report and "mechanism KS" in report
+    assert "smote" in str(Artifact.get(key="retrain-scorecard").data)
+    audit = Artifact.get(key="retrain-audit")
+    assert audit is not None and "audit.html" in str(audit.data)
+    page = Path("reports/audit.html").read_text()
+    assert "id='scorecard'" in page and "id='constraints'" in page and "http://" not in page

@@ -16,6 +16,7 @@ from pyloras import LORAS
 from augmentation.errors import ConfigError, DataError
 from augmentation.generators.david import DavidOversampler
 from augmentation.generators.o2 import OptimizedOversampler
+from augmentation.generators.scm import SCMOversampler
 
 # name -> (factory, neighbour parameters that bound the minority size, needs categorical columns)
 _Factory = Callable[..., BaseSampler]
@@ -31,9 +32,12 @@ REGISTRY: dict[str, tuple[_Factory, tuple[str, ...], bool]] = {
     "o2_cart": (lambda **kw: OptimizedOversampler(model="cart", **kw), ("k_neighbors",), False),
     "loras": (LORAS, ("n_neighbors",), False),
     "david": (DavidOversampler, (), False),  # β-VAE; torch is imported only when it fits
+    "scm": (SCMOversampler, (), False),
 }
 # Generators that take ``categorical_features`` but also work without categorical columns (O²'s mixed-data path).
 ACCEPTS_CATEGORICAL = frozenset({"o2", "o2_svm", "o2_cart"})
+# Generators that need the causal map and the column names (given to make_generator by synthesis).
+NEEDS_MAP = {"scm"}
 DEFAULT_NEIGHBOURS = 5
 
 
@@ -65,13 +69,21 @@ def check_minority_rows(name: str, params: dict[str, Any], n_minority: int) -> N
                         "or add minority rows")
 
 
+def needs_map(name: str) -> bool:
+    _entry(name)
+    return name in NEEDS_MAP
+
+
 def make_generator(name: str, *, random_state: int, sampling_strategy: Any = "auto",
-                   categorical_features: list[int] | None = None, **params: Any) -> BaseSampler:
+                   categorical_features: list[int] | None = None, causal_map: Any = None,
+                   feature_names: list[str] | None = None, **params: Any) -> BaseSampler:
     """Build the sampler registered as ``name``; unknown names or parameters give a ConfigError."""
     factory, _, categorical = _entry(name)
     kwargs = dict(params, random_state=random_state, sampling_strategy=sampling_strategy)
     if categorical or name in ACCEPTS_CATEGORICAL:
         kwargs["categorical_features"] = categorical_features
+    if name in NEEDS_MAP:
+        kwargs.update(causal_map=causal_map, feature_names=feature_names)
     try:
         return factory(**kwargs)
     except TypeError as exc:

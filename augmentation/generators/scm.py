@@ -1,0 +1,277 @@
+"""``scm``: minority rows from a structural causal model fitted on the user's causal map.
+
+One mechanism per node of the map, the label included (augmentation.mechanisms).
+Two ways to make minority rows:
+
+``mode="ancestral"``
+    Sample the whole model: root causes from their empirical distribution, every other
+    non-descendant of the label through its mechanism with a resampled residual; then
+    condition on the minority label through the fitted label mechanism by REJECTION
+    (keep a draw with probability p(label = 1 | parents)). Conditioning this way keeps the
+    dependence a label with several parents induces between them within the minority,
+    which a per-class model would miss. The label's descendants are then drawn given
+    label = 1.
+
+``mode="counterfactual"``
+    Start from real minority rows. Recover each row's noise terms (abduction: u = x - f(pa)),
+    perturb only the MUTABLE ROOT causes (not immutable, no parents) by ``perturbation``
+    standard deviations (categorical roots: resampled with probability ``perturbation``),
+    within the training range and the map's bounds, and push the change through the
+    mechanisms with the row's own noise, so each additive mechanism holds exactly. A
+    discrete node is kept unless a parent changed; then it is redrawn from its mechanism.
+    The label stays 1. Each row takes ``steps`` Metropolis steps: a perturbation is accepted
+    with probability min(1, p(1 | new parents) / p(1 | old parents) * q(u') / q(u)), q a kernel
+    density of the root's noise, and a refused one leaves the row where it was; so the rows
+    keep following p(x | label = 1) (a row whose every step was refused is a copy of a real
+    minority row, as in random oversampling).
+
+Columns that are not nodes of the map are not modelled: they are copied jointly from a
+resampled real minority row. Integer nodes are rounded and every node is kept inside its
+bounds (the map's, intersected with the training range). The map's monotone effects are
+monotonic constraints of the mechanisms (see augmentation.mechanisms).
+
+The sampler is an imbalanced-learn over-sampler, given the map and the column names at
+construction (synthesis passes them); discrete columns arrive as integer codes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from imblearn.over_sampling.base import BaseOverSampler
+from scipy.stats import gaussian_kde
+
+from augmentation.causal_map import CausalMap
+from augmentation.errors import ConfigError, DataError
+from augmentation.mechanisms import fit_mechanisms
+
+log = logging.getLogger(__name__)
+MODES = ("ancestral", "counterfactual")
+
+
+class SCMOversampler(BaseOverSampler):
+    """Over-sample the minority class from a structural causal model.
+
+    Parameters
+    ----------
+    causal_map : CausalMap
+        The DAG and per-variable constraints; its label is the class column.
+    feature_names : list of str
+        The name of each column of X, in order.
+    mode : {"ancestral", "counterfactual"}
+    perturbation : float
+        Counterfactual mode: the size of the change of a mutable root, in standard deviations
+        of the minority rows (categorical roots: the probability of redrawing it).
+    learner : {"hgb", "linear"}
+        The mechanisms' learner.
+    max_iter, max_leaf_nodes : int
+        Boosting iterations and leaves per tree of the mechanisms.
+    noise_cv : int
+        Folds for the out-of-fold residuals.
+    noise_bins : int
+        Bins of the prediction the residuals are pooled by (1: one pool, homoscedastic noise).
+    max_rounds : int
+        Ancestral mode: rejection rounds before giving up.
+    steps : int
+        Counterfactual mode: Metropolis steps per row (a refused step keeps the row where it was).
+    sampling_strategy, random_state
+        As in imbalanced-learn.
+    """
+
+    _sampling_type = "over-sampling"
+
+    def __init__(self, *, causal_map=None, feature_names=None, mode="ancestral", perturbation=0.25,
+                 learner="hgb", max_iter=50, max_leaf_nodes=15, noise_cv=3, noise_bins=10, max_rounds=50, steps=3,
+                 sampling_strategy="auto", random_state=None):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.causal_map = causal_map
+        self.feature_names = feature_names
+        self.mode = mode
+        self.perturbation = perturbation
+        self.learner = learner
+        self.max_iter = max_iter
+        self.max_leaf_nodes = max_leaf_nodes
+        self.noise_cv = noise_cv
+        self.noise_bins = noise_bins
+        self.max_rounds = max_rounds
+        self.steps = steps
+        self.random_state = random_state
+
+    def _check_params(self, n_features: int) -> CausalMap:
+        if self.mode not in MODES:
+            raise ConfigError(f"scm mode={self.mode!r} is unknown", f"use one of {list(MODES)}")
+        if not 0 < float(self.perturbation) <= 5:
+            raise ConfigError(f"scm perturbation={self.perturbation} must be in (0, 5]", "use e.g. 0.25")
+        if not isinstance(self.causal_map, CausalMap):
+            raise ConfigError("the scm generator needs a causal map", "name the map file in data.graph in params.yaml")
+        names = list(self.feature_names or [])
+        if len(names) != n_features:
+            raise ConfigError(f"scm got {n_features} columns but {len(names)} feature names",
+                              "pass feature_names, one per column of X")
+        missing = [n for n in self.causal_map.nodes if n not in names and n != self.causal_map.label]
+        if missing:
+            raise DataError(f"causal map node(s) {missing} are not columns of the data",
+                            "rename the nodes to match the columns, or remove them from the map")
+        return self.causal_map
+
+    def _fit_resample(self, X, y):
+        causal_map = self._check_params(X.shape[1])
+        rng = np.random.default_rng(self.random_state if isinstance(self.random_state, (int, np.integer)) else None)
+        label = causal_map.label
+        frame = pd.DataFrame(np.asarray(X, dtype=float), columns=list(self.feature_names))
+        frame[label] = np.asarray(y)
+        self.mechanisms_ = fit_mechanisms(frame, causal_map, learner=self.learner, max_iter=self.max_iter,
+                                          max_leaf_nodes=self.max_leaf_nodes, noise_cv=self.noise_cv,
+                                          noise_bins=self.noise_bins,
+                                          random_state=int(rng.integers(2**31 - 1)))
+        self._low, self._high = _limits(frame, causal_map)
+        X_new, y_new = [np.asarray(X, dtype=float)], [np.asarray(y)]
+        self.acceptance_ = {}
+        for cls, n in self.sampling_strategy_.items():
+            if n <= 0:
+                continue
+            minority = frame[frame[label] == cls].reset_index(drop=True)
+            if self.mode == "ancestral":
+                rows = self._ancestral(frame, minority, cls, int(n), rng)
+            else:
+                rows = self._counterfactual(frame, minority, cls, int(n), rng)
+            X_new.append(rows[list(self.feature_names)].to_numpy(dtype=float))
+            y_new.append(np.full(len(rows), cls, dtype=np.asarray(y).dtype))
+        return np.vstack(X_new), np.concatenate(y_new)
+
+    # ------------------------------------------------------------------ ancestral
+    def _ancestral(self, frame, minority, cls, n, rng):
+        causal_map, mech = self.causal_map, self.mechanisms_
+        label = causal_map.label
+        after = nx.descendants(causal_map.dag, label)
+        before = [v for v in causal_map.order() if v != label and v not in after]
+        label_mech = mech[label]
+        class_index = int(np.flatnonzero(label_mech.classes == cls)[0]) if len(label_mech.classes) > 1 else 0
+        accepted, drawn = [], 0
+        batch = max(4 * n, 1000)
+        for _ in range(int(self.max_rounds)):
+            draws = pd.DataFrame(index=range(batch))
+            for node in before:
+                draws[node] = self._finish(node, mech[node].sample(draws, rng))
+            p = label_mech.predict(draws)[:, class_index] if label_mech.model is not None else np.ones(batch)
+            keep = rng.random(batch) < p
+            drawn += batch
+            accepted.append(draws[keep])
+            got = sum(len(a) for a in accepted)
+            if got >= n:
+                break
+            rate = max(got / drawn, 1e-4)
+            batch = int(min(max((n - got) / rate * 1.2, 1000), 2_000_000))
+        rows = pd.concat(accepted, ignore_index=True)
+        if len(rows) < n:
+            raise DataError(f"scm: the label mechanism accepted only {len(rows)} of {drawn} ancestral draws "
+                            f"({n} needed)", "use mode: counterfactual, or check the label's parents in the map")
+        self.acceptance_[int(cls)] = len(rows) / drawn
+        rows = rows.iloc[:n].reset_index(drop=True)
+        rows[label] = cls
+        for node in (v for v in causal_map.order() if v in after):
+            rows[node] = self._finish(node, mech[node].sample(rows, rng))
+        return self._unmapped(rows, minority, rng)
+
+    # ------------------------------------------------------------------ counterfactual
+    def _counterfactual(self, frame, minority, cls, n, rng):
+        causal_map, mech = self.causal_map, self.mechanisms_
+        label = causal_map.label
+        order = [v for v in causal_map.order() if v != label]
+        # Root causes among the mutable variables: mutable nodes whose parents are all immutable (or none).
+        roots = [v for v in order if not causal_map.variable(v).immutable
+                 and all(causal_map.variable(p).immutable for p in causal_map.parents(v))]
+        if not roots:
+            raise DataError("scm counterfactual mode has no mutable root cause to perturb",
+                            "mark a root cause mutable in the map, or use mode: ancestral")
+        label_mech = mech[label]
+        class_index = int(np.flatnonzero(label_mech.classes == cls)[0]) if len(label_mech.classes) > 1 else 0
+        std = minority[roots].std(ddof=0).replace(0, 1.0)
+        densities = {}
+        for root in roots:
+            if not causal_map.variable(root).discrete:
+                m = mech[root]
+                noise = m.residuals if m.kind == "regressor" else m.values
+                noise = noise[rng.permutation(len(noise))[:2000]]
+                if np.ptp(noise) > 0:
+                    densities[root] = gaussian_kde(noise)
+        source = minority.iloc[rng.integers(0, len(minority), n)].reset_index(drop=True)
+        # Abduction: each row's own noise, kept for every node the perturbation reaches.
+        noise = {v: source[v].to_numpy(dtype=float) - mech[v].predict(source)
+                 for v in order if mech[v].kind == "regressor" and v not in roots}
+        state, accepted = source.copy(), 0
+        for _ in range(int(self.steps)):
+            proposal = state.copy()
+            for root in roots:
+                if causal_map.variable(root).discrete:
+                    redraw = rng.random(n) < float(self.perturbation)
+                    pool = minority[root].to_numpy()
+                    proposal.loc[redraw, root] = pool[rng.integers(0, len(pool), int(redraw.sum()))]
+                else:
+                    step = rng.normal(0.0, float(self.perturbation) * std[root], n)
+                    proposal[root] = self._finish(root, state[root].to_numpy(dtype=float) + step)
+            changed = {r: proposal[r].to_numpy() != source[r].to_numpy() for r in roots}
+            for node in order:
+                m = mech[node]
+                if node in roots or m.kind == "root" or causal_map.variable(node).immutable:
+                    continue
+                moved = np.zeros(n, bool)
+                for parent in m.parents:
+                    moved |= changed.get(parent, np.zeros(n, bool))
+                if m.kind == "regressor":
+                    value = np.where(moved, self._finish(node, m.predict(proposal) + noise[node]),
+                                     source[node].to_numpy(dtype=float))
+                else:
+                    value = np.where(moved, m.sample(proposal, rng), source[node].to_numpy())
+                changed[node] = value != source[node].to_numpy()
+                proposal[node] = value
+            # Metropolis towards p(x | label): the label's likelihood ratio times each perturbed
+            # root's prior ratio (a kernel density of its noise); a refused proposal keeps the state.
+            ratio = np.ones(n)
+            if label_mech.model is not None:
+                ratio *= label_mech.predict(proposal)[:, class_index] / np.maximum(
+                    label_mech.predict(state)[:, class_index], 1e-12)
+            for root, density in densities.items():
+                m = mech[root]
+                u_new = proposal[root].to_numpy(dtype=float) - (m.predict(proposal) if m.kind == "regressor" else 0.0)
+                u_old = state[root].to_numpy(dtype=float) - (m.predict(state) if m.kind == "regressor" else 0.0)
+                ratio *= density(u_new) / np.maximum(density(u_old), 1e-300)
+            move = rng.random(n) < np.minimum(1.0, ratio)
+            accepted += int(move.sum())
+            state = proposal.where(pd.Series(move), state, axis=0)
+        self.acceptance_[int(cls)] = accepted / (n * int(self.steps))
+        return state
+
+    # ------------------------------------------------------------------ helpers
+    def _finish(self, node: str, values: np.ndarray) -> np.ndarray:
+        """Round integer nodes and keep every node inside its bounds."""
+        values = np.asarray(values, dtype=float)
+        if node in self._low:
+            values = np.clip(values, self._low[node], self._high[node])
+        if self.causal_map.variable(node).type == "integer":
+            values = np.round(values)
+        return values
+
+    def _unmapped(self, rows: pd.DataFrame, minority: pd.DataFrame, rng) -> pd.DataFrame:
+        others = [c for c in self.feature_names if c not in rows.columns]
+        if others:
+            picked = minority[others].iloc[rng.integers(0, len(minority), len(rows))].reset_index(drop=True)
+            rows = pd.concat([rows.reset_index(drop=True), picked], axis=1)
+        return rows
+
+
+def _limits(frame: pd.DataFrame, causal_map: CausalMap) -> tuple[dict[str, float], dict[str, float]]:
+    """Per continuous/integer node: the training range intersected with the map's bounds."""
+    low, high = {}, {}
+    for node in causal_map.nodes:
+        variable = causal_map.variable(node)
+        if variable.discrete or node == causal_map.label:
+            continue
+        lo, hi = float(frame[node].min()), float(frame[node].max())
+        if variable.bounds is not None:
+            lo, hi = max(lo, variable.bounds[0]), min(hi, variable.bounds[1])
+        low[node], high[node] = lo, hi
+    return low, high

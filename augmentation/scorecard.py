@@ -1,0 +1,205 @@
+"""The causal-fidelity scorecard: how much a generator's rows distort the causal structure.
+
+Beside the independence agreement (augmentation.causal_check), four measurements, each
+with its own threshold and verdict:
+
+- **structure recovery**: PC (causal-learn, Fisher-z) on the real training rows and on the
+  comparison set (real majority + as many synthetic minority rows as there are real
+  minority rows: the same class ratio, so no selection effect); the structural Hamming
+  distance (SHD, over equivalence classes) between the two and from each to the map's
+  CPDAG. Passes when SHD(synthetic, map) <= SHD(real, map) + ``max_shd_increase``.
+- **mechanism fidelity**: each node's mechanism fitted on the real training rows (a
+  regularised boosted model, so in-sample residuals are close to out-of-sample ones) is
+  applied to the real minority rows and to the synthetic rows; the two residual
+  distributions are compared per node (two-sample KS statistic and p-value,
+  Wasserstein distance in real-residual standard deviations). A node fails when its KS
+  statistic exceeds ``max_ks`` AND the difference is significant (p < ``alpha``), so
+  small samples do not fail on noise alone.
+- **effect consistency**: the exposure's effect on the label by backdoor adjustment
+  (logistic regression of the label on the exposure and the exposure's parents, robust
+  HC1 standard errors, statsmodels) on the real rows and on the comparison set (real
+  majority + synthetic minority, the real class ratio: with a misspecified outcome model
+  even duplicating minority rows moves the estimate, so the class ratio is held fixed).
+  The effect is a conditional log odds ratio per unit of the exposure. Passes when the
+  two differ by at most ``max_effect_z`` real-data standard errors.
+- **counterfactual sanity**: each evaluation learner trained on real + synthetic rows, and
+  on the real rows alone; every monotone effect of the map on the label is probed by raising
+  the cause by one standard deviation in real rows (all else fixed). The share of rows whose
+  predicted risk moves against the declared direction may exceed the real-data model's
+  share by at most ``max_violation`` (trees are rarely monotone even on real data).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from augmentation.causal_map import CausalMap
+from augmentation.discovery import cpdag_pattern, encode, pc_pattern, shd
+from augmentation.mechanisms import fit_mechanisms
+
+log = logging.getLogger(__name__)
+
+
+def comparison_set(real: pd.DataFrame, synthetic: pd.DataFrame, label: str, rng: np.random.Generator) -> pd.DataFrame:
+    """Real majority + synthetic minority rows, as many as the real minority (fewer if fewer were made)."""
+    minority = real[label].to_numpy() == 1
+    n = int(minority.sum())
+    if len(synthetic) > n:
+        synthetic = synthetic.iloc[np.sort(rng.choice(len(synthetic), size=n, replace=False))]
+    return pd.concat([real[~minority], synthetic], ignore_index=True)
+
+
+def numeric_frame(frame: pd.DataFrame, causal_map: CausalMap) -> pd.DataFrame:
+    """Map nodes as numbers: discrete nodes as codes of the map's categories (-1 for an unknown value)."""
+    out = pd.DataFrame(index=frame.index)
+    for node in causal_map.nodes:
+        var = causal_map.variable(node)
+        if var.discrete and node != causal_map.label:
+            cats = sorted({str(c) for c in (var.categories or frame[node].unique())})
+            out[node] = pd.Categorical(frame[node].astype(str), categories=cats).codes.astype(float)
+        else:
+            out[node] = frame[node].to_numpy(dtype=float)
+    return out
+
+
+def _sample(frame: pd.DataFrame, max_rows: int, rng: np.random.Generator) -> pd.DataFrame:
+    if len(frame) <= max_rows:
+        return frame.reset_index(drop=True)
+    return frame.iloc[np.sort(rng.choice(len(frame), size=max_rows, replace=False))].reset_index(drop=True)
+
+
+def structure_recovery(real: pd.DataFrame, synthetic: pd.DataFrame, causal_map: CausalMap, *, alpha: float = 0.01,
+                       max_shd_increase: int = 2, max_rows: int = 5000, seed: int = 0) -> dict:
+    rng = np.random.default_rng(seed)
+    nodes = list(causal_map.nodes)
+    categorical = [n for n in nodes if causal_map.variable(n).discrete]
+    real_rows = _sample(real, max_rows, rng)
+    comparison = _sample(comparison_set(real, synthetic, causal_map.label, rng), max_rows, rng)
+    pattern_real = pc_pattern(encode(real_rows, nodes, categorical), nodes, alpha=alpha)
+    pattern_syn = pc_pattern(encode(comparison, nodes, categorical), nodes, alpha=alpha)
+    truth = cpdag_pattern(causal_map)
+    out = {"shd_real_vs_map": shd(pattern_real, truth), "shd_synthetic_vs_map": shd(pattern_syn, truth),
+           "shd_real_vs_synthetic": shd(pattern_real, pattern_syn), "n_edges_map": len(truth),
+           "max_shd_increase": max_shd_increase}
+    out["passed"] = out["shd_synthetic_vs_map"] <= out["shd_real_vs_map"] + max_shd_increase
+    out["differing_pairs"] = sorted(f"{a} {pattern_real.get((a, b), 'none')} {b} (real) / "
+                                    f"{pattern_syn.get((a, b), 'none')} (synthetic)"
+                                    for a, b in set(pattern_real) | set(pattern_syn)
+                                    if pattern_real.get((a, b)) != pattern_syn.get((a, b)))
+    return out
+
+
+def mechanism_fidelity(real: pd.DataFrame, synthetic: pd.DataFrame, causal_map: CausalMap, *, max_ks: float = 0.1,
+                       alpha: float = 0.01, max_rows: int = 5000, seed: int = 0) -> dict:
+    from scipy.stats import ks_2samp, wasserstein_distance
+
+    rng = np.random.default_rng(seed)
+    label = causal_map.label
+    real_n, syn_n = numeric_frame(real, causal_map), numeric_frame(synthetic, causal_map)
+    held_minority = real_n[real_n[label] == 1].reset_index(drop=True)
+    # Copies of real rows (random oversampling) must score as faithful, so the real residuals are
+    # in-sample too; the strong regularisation keeps new rows from paying for over-fitting.
+    mechanisms = fit_mechanisms(_sample(real_n, max_rows * 4, rng), causal_map, max_iter=50, max_leaf_nodes=8,
+                                min_samples_leaf=50, noise_cv=2, noise_bins=1, random_state=seed)
+    syn_rows = _sample(syn_n, max_rows, rng)
+    nodes = {}
+    for node, mechanism in mechanisms.items():
+        if node == label and mechanism.model is None:
+            continue
+        r_real, r_syn = mechanism.residual(held_minority), mechanism.residual(syn_rows)
+        if len(r_real) < 2 or len(r_syn) < 2:
+            continue
+        test = ks_2samp(r_real, r_syn)
+        scale = float(np.std(r_real)) or 1.0
+        ks, p = float(test.statistic), float(test.pvalue)
+        nodes[node] = {"kind": mechanism.kind, "ks": round(ks, 4), "p_value": p,
+                       "wasserstein": round(float(wasserstein_distance(r_real, r_syn)) / scale, 4),
+                       "passed": not (ks > max_ks and p < alpha)}
+    failed = sorted(n for n, r in nodes.items() if not r["passed"])
+    worst = max(nodes, key=lambda n: nodes[n]["ks"]) if nodes else None
+    return {"nodes": nodes, "failed": failed, "worst_node": worst,
+            "max_ks_observed": nodes[worst]["ks"] if worst else None,
+            "mean_ks": round(float(np.mean([r["ks"] for r in nodes.values()])), 4) if nodes else None,
+            "max_ks": max_ks, "alpha": alpha, "n_real_minority": len(held_minority), "n_synthetic": len(syn_rows),
+            "passed": not failed}
+
+
+def backdoor_effect(frame: pd.DataFrame, causal_map: CausalMap) -> dict:
+    """Log odds ratio of the label per unit of the exposure, adjusted for the exposure's parents (HC1 SEs)."""
+    import statsmodels.api as sm
+
+    exposure, label = causal_map.exposure, causal_map.label
+    adjust = [p for p in causal_map.parents(exposure) if p != label]
+    parts = [frame[[exposure]].astype(float)]
+    for p in adjust:
+        if causal_map.variable(p).discrete:
+            parts.append(pd.get_dummies(frame[p].astype(str), prefix=p, drop_first=True, dtype=float))
+        else:
+            parts.append(frame[[p]].astype(float))
+    X = sm.add_constant(pd.concat(parts, axis=1), has_constant="add")
+    fit = sm.Logit(frame[label].to_numpy(dtype=float), X).fit(disp=0, cov_type="HC1", maxiter=200)
+    beta, se = float(fit.params[exposure]), float(fit.bse[exposure])
+    return {"estimate": beta, "se": se, "ci95": [beta - 1.96 * se, beta + 1.96 * se], "adjusted_for": adjust}
+
+
+def effect_consistency(real: pd.DataFrame, synthetic: pd.DataFrame, causal_map: CausalMap, *,
+                       max_effect_z: float = 2.0, seed: int = 0) -> dict:
+    if causal_map.exposure is None:
+        return {"skipped": "the causal map names no exposure"}
+    try:
+        on_real = backdoor_effect(real, causal_map)
+        comparison = comparison_set(real, synthetic[real.columns], causal_map.label, np.random.default_rng(seed))
+        on_augmented = backdoor_effect(comparison, causal_map)
+    except Exception as exc:  # statsmodels raises several types on separation / singular designs
+        return {"skipped": f"the adjusted regression could not be fitted: {exc}"}
+    z = abs(on_augmented["estimate"] - on_real["estimate"]) / max(on_real["se"], 1e-12)
+    overlap = on_augmented["ci95"][0] <= on_real["ci95"][1] and on_real["ci95"][0] <= on_augmented["ci95"][1]
+    return {"exposure": causal_map.exposure, "outcome": causal_map.label, "scale": "log odds ratio per unit",
+            "real": on_real, "augmented": on_augmented, "shift_in_real_se": round(z, 3),
+            "intervals_overlap": bool(overlap), "max_effect_z": max_effect_z,
+            "passed": bool(math.isfinite(z) and z <= max_effect_z)}
+
+
+def counterfactual_sanity(real: pd.DataFrame, synthetic: pd.DataFrame, causal_map: CausalMap, *,
+                          learners: Mapping[str, dict], categorical: Sequence[str], max_violation: float = 0.05,
+                          max_rows: int = 2000, seed: int = 0) -> dict:
+    from augmentation.evaluation import make_model
+
+    effects = [m for m in causal_map.monotone if m.effect == causal_map.label]
+    if not effects:
+        return {"skipped": "the causal map declares no monotone effect on the label"}
+    label = causal_map.label
+    rng = np.random.default_rng(seed)
+    augmented = pd.concat([real, synthetic[real.columns]], ignore_index=True)
+    features = [c for c in real.columns if c != label]
+    numeric = [c for c in features if c not in categorical]
+    probe = _sample(real, max_rows, rng)[features]
+    results = {}
+    for learner, params in learners.items():
+        models = {}
+        for name, rows in (("augmented", augmented), ("real", real)):
+            models[name] = make_model(learner, numeric=numeric, categorical=list(categorical), params=params,
+                                      class_weight=None, random_state=seed)
+            models[name].fit(rows[features], rows[label])
+        for effect in effects:
+            step = float(real[effect.cause].std(ddof=0)) or 1.0
+            if causal_map.variable(effect.cause).type == "integer":
+                step = max(1.0, round(step))
+            shifted = probe.copy()
+            shifted[effect.cause] = probe[effect.cause] + step
+            against, change = {}, {}
+            for name, model in models.items():
+                delta = (model.predict_proba(shifted)[:, 1] - model.predict_proba(probe)[:, 1]) * effect.sign
+                against[name], change[name] = float(np.mean(delta < -1e-9)), float(delta.mean())
+            results[f"{learner}:{effect.cause}"] = {
+                "learner": learner, "cause": effect.cause, "direction": effect.direction, "step": step,
+                "share_against": round(against["augmented"], 4), "share_against_real_model": round(against["real"], 4),
+                "mean_change_in_direction": round(change["augmented"], 5),
+                "passed": against["augmented"] <= against["real"] + max_violation}
+    failed = sorted(k for k, r in results.items() if not r["passed"])
+    return {"probes": results, "failed": failed, "max_violation": max_violation, "passed": not failed}

@@ -1,0 +1,113 @@
+"""The `scm` generator: both modes keep a known linear model's mechanisms; the map's constraints hold."""
+
+from pathlib import Path
+import numpy as np
+import pandas as pd
+import pytest
+
+from augmentation.causal_map import CausalMap
+from augmentation.errors import ConfigError, DataError
+from augmentation.generators import make_generator
+from augmentation.simulate import simulate_trauma
+from augmentation.synthesis import synthesize
+from augmentation.table import TableSpec, check_table
+from tasks.causal import load_map
+
+# age (immutable root) -> dose -> marker, dose -> y, y -> followup (a descendant of the label).
+MAP = CausalMap.from_dict({
+    "label": "y", "nodes": ["age", "dose", "marker", "y", "followup"],
+    "edges": [["age", "dose"], ["dose", "marker"], ["dose", "y"], ["age", "y"], ["y", "followup"],
+              ["marker", "followup"]],
+    "variables": {"age": {"immutable": True}},
+})
+SPEC = TableSpec(target="y")
+
+
+def linear_rows(n=6000, seed=0):
+    rng = np.random.default_rng(seed)
+    age = rng.uniform(20, 80, n)
+    dose = 0.05 * age + rng.normal(0, 1, n)
+    marker = 2.0 * dose + rng.normal(0, 1, n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(1.5 * dose + 0.03 * age - 7)))).astype(int)
+    followup = 3.0 * y + 0.5 * marker + rng.normal(0, 1, n)
+    return pd.DataFrame({"age": age, "dose": dose, "marker": marker, "followup": followup, "y": y})
+
+
+def slope(frame, x, y, *controls):
+    X = np.column_stack([np.ones(len(frame)), frame[[x, *controls]].to_numpy()])
+    coef, *_ = np.linalg.lstsq(X, frame[y].to_numpy(), rcond=None)
+    return coef[1], np.std(frame[y].to_numpy() - X @ coef)
+
+
+def generate(train, mode, seed=0):
+    return synthesize(train, SPEC, method="scm", causal_map=MAP, random_state=seed,
+                      params={"mode": mode, "learner": "linear"})
+
+
+@pytest.fixture(scope="module")
+def train():
+    return linear_rows()
+
+
+def test_ancestral_rows_keep_the_mechanisms_and_the_minority_distribution(train):
+    rows = generate(train, "ancestral")
+    real_minority = train[train.y == 1]
+    assert len(rows) == (train.y == 0).sum() - (train.y == 1).sum() and (rows.y == 1).all()
+    # marker = 2 dose + N(0, 1), within the synthetic minority
+    b, sd = slope(rows, "dose", "marker")
+    assert b == pytest.approx(2.0, abs=0.1) and sd == pytest.approx(1.0, abs=0.1)
+    # followup = 3 y + 0.5 marker + noise, with y = 1 throughout
+    b, sd = slope(rows, "marker", "followup")
+    assert b == pytest.approx(0.5, abs=0.06) and sd == pytest.approx(1.0, abs=0.1)
+    # Conditioning on the label through its mechanism: the label's parents shift as in the real minority.
+    for col in ("dose", "age"):
+        assert rows[col].mean() == pytest.approx(real_minority[col].mean(), abs=0.1 * real_minority[col].std())
+
+
+def test_counterfactual_rows_keep_every_mechanism_exact(train):
+    rows = generate(train, "counterfactual", seed=1)
+    real_minority = train[train.y == 1]
+    sampler = make_generator("scm", random_state=1, sampling_strategy=1.0, causal_map=MAP,
+                             feature_names=["age", "dose", "marker", "followup"], mode="counterfactual",
+                             learner="linear")
+    sampler.fit_resample(train[["age", "dose", "marker", "followup"]].to_numpy(), train.y.to_numpy())
+    mech = sampler.mechanisms_
+    # Immutable age is never changed: every synthetic age is a real minority row's age.
+    assert set(rows.age) <= set(real_minority.age)
+    # Each row's marker noise is a real row's noise: x - f(pa) takes the abducted values exactly.
+    noise = rows.marker - mech["marker"].predict(rows)
+    real_noise = real_minority.marker - mech["marker"].predict(real_minority)
+    assert np.isin(np.round(noise, 9), np.round(real_noise, 9)).all()
+    # Only the mutable root cause moved; most rows were perturbed, and the moves are small.
+    moved = ~np.isin(rows.dose, real_minority.dose)
+    assert 0.3 < moved.mean() <= 1.0
+    b, _ = slope(rows, "dose", "marker")
+    assert b == pytest.approx(2.0, abs=0.1)
+    assert rows.dose.mean() == pytest.approx(real_minority.dose.mean(), abs=0.15 * real_minority.dose.std())
+
+
+def test_same_seed_same_rows(train):
+    pd.testing.assert_frame_equal(generate(train, "ancestral", seed=3), generate(train, "ancestral", seed=3))
+
+
+def test_scm_on_the_simulator_respects_the_map():
+    spec = TableSpec(target="mortality", categorical=("sex",), integer=("age", "iss", "resp_rate", "gcs"))
+    train = check_table(simulate_trauma(3000, seed=5), spec)
+    the_map = load_map(Path(__file__).resolve().parents[1] / "configs" / "trauma_graph.yaml").complete(train, spec)
+    for mode in ("ancestral", "counterfactual"):
+        rows = synthesize(train, spec, method="scm", causal_map=the_map, params={"mode": mode, "max_iter": 20},
+                          random_state=0)
+        assert list(rows.columns) == list(train.columns) and (rows.dtypes == train.dtypes).all()
+        assert set(rows.sex) <= {"F", "M"} and rows.gcs.between(3, 15).all() and rows.spo2.le(100).all()
+        assert rows.iss.between(1, 75).all() and (rows.age % 1 == 0).all()
+
+
+def test_scm_needs_a_map_and_valid_params(train):
+    with pytest.raises(DataError, match="needs a causal map"):
+        synthesize(train, SPEC, method="scm", random_state=0)
+    with pytest.raises(ConfigError, match="mode='sideways'"):
+        synthesize(train, SPEC, method="scm", causal_map=MAP, params={"mode": "sideways"})
+    frozen = CausalMap.from_dict({"label": "y", "nodes": ["age", "y"], "edges": [["age", "y"]],
+                                  "variables": {"age": {"immutable": True}}})
+    with pytest.raises(DataError, match="no mutable root cause"):
+        synthesize(train, SPEC, method="scm", causal_map=frozen, params={"mode": "counterfactual"})

@@ -34,7 +34,7 @@ def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="param
     try:
         load_params(params)  # a bad params file fails here, before a Prefect server starts
         from flows.retrain import retrain
-        summary = retrain(params_path=str(params))
+        summary = retrain(params_path=str(params), trigger="manual")
     except OversamplingError as err:
         _fail(err)
     _print_summary(summary)

@@ -15,11 +15,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import SMALL, tracked_files, write_params, ROOT
-
-# Small data; fairness gates loose enough that the small cohort can pass them (the default is 0.1).
-DRIFT_PARAMS = {**SMALL, "fairness": {"max_demographic_parity_difference": 1.0, "max_equalized_odds_difference": 1.0},
-                "recalibrate": {"window_rows": 4000}}
+from tests.conftest import write_params
 
 
 def drop_batch(name: str, *, drift: float, seed: int, rows: int = 3000) -> Path:
@@ -37,37 +33,6 @@ def drop_batch(name: str, *, drift: float, seed: int, rows: int = 3000) -> Path:
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, prefect_server) -> Path:
-    """A project copy after one retraining run: version v1 registered, active, pushed to the DVC remote."""
-    dest = tmp_path_factory.mktemp("built") / "project"
-    for name in tracked_files():
-        if (ROOT / name).is_file() and name != "dvc.lock" and not name.startswith("models/"):
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, dest / name)
-    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
-    write_params(dest, **DRIFT_PARAMS)
-    before = Path.cwd()
-    os.chdir(dest)
-    try:
-        from flows.retrain import retrain
-        summary = retrain(params_path="params.yaml")
-    finally:
-        os.chdir(before)
-    assert summary["version"]["active"] and summary["version"]["id"] == "v1", summary["version"]
-    return dest
-
-
-@pytest.fixture
-def site(built, tmp_path, monkeypatch) -> Path:
-    """A fresh copy of the built project as the working directory."""
-    dest = tmp_path / "project"
-    shutil.copytree(built, dest, symlinks=True)
-    monkeypatch.setenv("DVC_SITE_CACHE_DIR", str(tmp_path / "dvc-site-cache"))
-    monkeypatch.chdir(dest)
-    return dest
 
 
 def test_no_drift_batch_changes_nothing(site):

@@ -305,14 +305,25 @@ def serve(port: int = typer.Option(4200, help="port of the local Prefect server 
     elif not api:
         _fail(RuntimeError("--no-server needs PREFECT_API_URL, e.g. http://127.0.0.1:4200/api"))
     typer.echo(f"Prefect UI: {api.removesuffix('/api')}  (deployments: scheduled-retrain, drift-monitor, recalibrate)")
+    import signal
+
+    def stop(*_):  # `kill` or a service manager: shut both children down like Ctrl-C does
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
+    served = None
     try:
-        subprocess.run([sys.executable, "-m", "flows.serve"], env={**os.environ, "PREFECT_API_URL": api})
+        served = subprocess.Popen([sys.executable, "-m", "flows.serve"], env={**os.environ, "PREFECT_API_URL": api})
+        served.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=30)
+        for child in (served, process):
+            if child is not None and child.poll() is None:
+                child.terminate()
+                try:
+                    child.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    child.kill()
 
 
 app.add_typer(generators_app, name="generators")

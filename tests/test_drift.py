@@ -145,3 +145,27 @@ def test_a_killed_recalibration_leaves_the_active_version_and_the_registry_intac
     assert snapshot(site / "models/registry") == registry
     reg = Registry(site / "models/registry")
     assert reg.active_id() == "v1" and reg.verify("v1") == [] and [r["id"] for r in reg.versions()] == ["v1"]
+
+
+def test_sql_rows_past_the_watermark_arrive_as_batches(site):
+    import sqlalchemy as sa
+
+    from augmentation.simulate import simulate_trauma
+    from flows.drift import drift_monitor
+
+    engine = sa.create_engine("sqlite:///data/ward.db")
+    Path("data").mkdir(exist_ok=True)
+    rows = simulate_trauma(rows=1200, seed=21).assign(admitted=range(1200))
+    rows.iloc[:800].to_sql("admissions", engine, index=False)
+    write_params(site, monitor={"sql_url": "sqlite:///data/ward.db", "sql_table": "admissions",
+                                "watermark_column": "admitted"})
+    first = drift_monitor(params_path="params.yaml", recalibration="off")
+    assert first["accepted"] == ["00001-sql-admissions-admitted-799"] and len(first["drift"]) == 1
+    batch = pd.read_parquet("data/batches/00001-sql-admissions-admitted-799.parquet")
+    assert len(batch) == 800 and "admitted" not in batch.columns  # not a data column: dropped
+    assert drift_monitor(params_path="params.yaml", recalibration="off")["accepted"] == []  # nothing new
+    rows.iloc[800:].to_sql("admissions", engine, index=False, if_exists="append")
+    third = drift_monitor(params_path="params.yaml", recalibration="off")
+    assert third["accepted"] == ["00002-sql-admissions-admitted-1199"]
+    assert len(pd.read_parquet("data/batches/00002-sql-admissions-admitted-1199.parquet")) == 400
+    engine.dispose()

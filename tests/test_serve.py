@@ -44,8 +44,11 @@ def test_served_deployments_run_on_a_real_server(site, tmp_path):
             named = wait_for("the three deployments", deployments)
             assert named["drift-monitor"]["schedules"][0]["schedule"]["cron"]
             assert named["scheduled-retrain"]["schedules"][0]["schedule"]["cron"] == "0 2 * * 1"
-            automations = client.post("/automations/filter", json={}).json()
-            assert any(a["actions"][0].get("deployment_id") == named["recalibrate"]["id"] for a in automations)
+            # The drift trigger is an automation that runs the recalibrate deployment (created just after it).
+            wait_for("the recalibrate trigger", lambda: any(
+                a["actions"][0].get("deployment_id") == named["recalibrate"]["id"]
+                and "oversampling.drift.detected" in a["trigger"]["expect"]
+                for a in client.post("/automations/filter", json={}).json()))
 
             # A drifted batch, then a run of the monitor: it emits the drift event, the trigger starts recalibrate.
             drop_batch("week7.parquet", drift=1.0, seed=17)

@@ -41,6 +41,8 @@ def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="param
     typer.echo(f"\nreports: {paths.REPORT} · metrics: {paths.SUMMARY}, {paths.EVALUATION}, {paths.CAUSAL}, "
                f"{paths.FAIRNESS} · validation: {paths.RAW_VALIDATION.parent}/")
     typer.echo(f"DVC: {summary['dvc']}")
+    version = summary["version"]
+    typer.echo(f"generator version: {version['id']} ({'active' if version['active'] else 'recorded, not active: no generator passed every check'}; {version['dvc']})")
 
 
 def _print_summary(summary: dict) -> None:

@@ -85,7 +85,7 @@ class Monitor:
     sql_table: str | None = None
     watermark_column: str | None = None      # rows with a larger value than the last one read are new
     min_minority_rows: int = 30              # fewer minority rows in a batch: too few to test drift
-    stattest_threshold: float = 0.05         # per-column p-value below which a column counts as drifted
+    stattest_threshold: float = 0.01         # per-column p-value below which a column counts as drifted
     max_drift_share: float = 0.3             # recalibrate when at least this share of columns drifted
     max_minority_rate_change: float = 0.5    # ... or the minority rate moved by this fraction of the reference
 

@@ -12,8 +12,10 @@ that is not named in ``registry.json`` is an unfinished attempt and is never use
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
@@ -96,6 +98,30 @@ class Registry:
         return bad
 
     # -- writing -------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self):
+        """One writer at a time (a scheduled retrain, a recalibration, a rollback); a dead writer's lock is taken over."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / ".lock"
+        for _ in range(2):
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+                break
+            except FileExistsError:
+                owner = path.read_text().strip() or "0"
+                if _alive(int(owner)):
+                    raise DataError(f"process {owner} is writing the generator registry {self.root}",
+                                    "wait for it to finish, then run again") from None
+                path.unlink(missing_ok=True)  # left by a killed process
+        else:
+            raise DataError(f"cannot take the lock {path}", "remove it if no other process is running")
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        try:
+            yield self
+        finally:
+            path.unlink(missing_ok=True)
+
     def next_id(self) -> str:
         taken = {r["id"] for r in self.versions()} | {p.name for p in self.root.glob("v*") if p.is_dir()}
         n = len(self.versions()) + 1
@@ -148,3 +174,15 @@ class Registry:
                 shutil.rmtree(folder)
                 removed.append(folder.name)
         return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -250,9 +250,10 @@ def generators_rollback(version: str = typer.Argument(..., help="the version to 
     from tasks.versions import registry, restore, track
     try:
         p = load_params(params)
-        restored = restore(p, version)
-        registry(p).activate(version)
-        tracked = track(registry(p), "registry.json")
+        with registry(p).lock():
+            restored = restore(p, version)
+            registry(p).activate(version)
+            tracked = track(registry(p), "registry.json")
     except OversamplingError as err:
         _fail(err)
     typer.echo(f"version {version} is active" + (f" (restored {len(restored)} files)" if restored else "")

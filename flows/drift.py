@@ -112,7 +112,6 @@ def recalibrate(params_path: str = str(DEFAULT_PARAMS), drift_report: str | None
     log = get_run_logger()
     p = load_params(params_path)
     reg = versions.registry(p)
-    reg.clean_unfinished()
     trigger = {"kind": "drift", "report": drift_report} if drift_report else {"kind": "manual"}
     frame, seen = recal.window(p)
     run_name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")

@@ -34,7 +34,7 @@ def deployments(config: Path = PREFECT_YAML) -> list:
                     for t in entry.get("triggers") or []]
         out.append(flow.to_deployment(name=entry["name"], description=entry.get("description"),
                                       parameters=entry.get("parameters") or {}, schedules=schedules or None,
-                                      triggers=triggers or None))
+                                      triggers=triggers or None, concurrency_limit=entry.get("concurrency_limit")))
     return out
 
 

@@ -63,15 +63,15 @@ def register(p: Params, *, root: Path, summary: dict, trigger: dict, batches: li
     import json
 
     reg = registry(p)
-    reg.clean_unfinished()
-    parent = reg.active_id()
-    train_sha = json.loads((root / paths.RAW_META).read_text())["sha256"] if (root / paths.RAW_META).exists() else None
-    record = reg.add(version_files(p, root), parent=parent, trigger=trigger, raw_sha256=train_sha,
-                     train_sha256=_train_hash(root), params=dataclasses.asdict(p), batches=batches,
-                     metrics=summary_metrics(summary), **(extra or {}))
-    record["dvc"] = track(reg, record["id"])
-    reg.commit(record, activate=activate)
-    record["dvc_index"] = track(reg, INDEX)
+    raw_sha = json.loads((root / paths.RAW_META).read_text())["sha256"] if (root / paths.RAW_META).exists() else None
+    with reg.lock():
+        reg.clean_unfinished()
+        record = reg.add(version_files(p, root), parent=reg.active_id(), trigger=trigger, raw_sha256=raw_sha,
+                         train_sha256=_train_hash(root), params=dataclasses.asdict(p), batches=batches,
+                         metrics=summary_metrics(summary), **(extra or {}))
+        record["dvc"] = track(reg, record["id"])
+        reg.commit(record, activate=activate)
+        record["dvc_index"] = track(reg, INDEX)
     stage.logger(__name__).info("generator version %s recorded (%s)%s", record["id"], record["dvc"],
                                 ", now active" if activate else "")
     return record

@@ -169,3 +169,20 @@ def test_sql_rows_past_the_watermark_arrive_as_batches(site):
     assert third["accepted"] == ["00002-sql-admissions-admitted-1199"]
     assert len(pd.read_parquet("data/batches/00002-sql-admissions-admitted-1199.parquet")) == 400
     engine.dispose()
+
+
+def test_the_registry_has_one_writer_at_a_time(tmp_path):
+    from augmentation.errors import DataError
+    from augmentation.registry import Registry
+
+    reg = Registry(tmp_path / "registry")
+    with reg.lock():
+        with pytest.raises(DataError, match=f"process {os.getpid()} is writing"):
+            with reg.lock():
+                pass
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / "registry/.lock").write_text(str(dead.pid))  # left by a killed writer
+    with reg.lock():
+        assert (tmp_path / "registry/.lock").read_text() == str(os.getpid())
+    assert not (tmp_path / "registry/.lock").exists()

@@ -11,7 +11,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export OMP_NUM_THREADS := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup run test clean
+.PHONY: setup run test clean serve
 
 setup: $(STAMP)
 
@@ -29,6 +29,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 run: $(STAMP)
 	$(BIN)/oversample run
+
+serve: $(STAMP)   # a local Prefect server on 127.0.0.1:4200 (UI) serving the deployments of prefect.yaml
+	$(BIN)/oversample serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -13,7 +13,7 @@ from augmentation.errors import OversamplingError  # light: no heavy imports beh
 
 app = typer.Typer(help="Oversample imbalanced tabular data without distorting it.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
-generators_app = typer.Typer(help="Inspect the generator registry.")
+generators_app = typer.Typer(help="The generator registry: available methods, fitted versions, rollback.")
 causal_app = typer.Typer(help="Causal maps: propose one from data for review.")
 
 # No internet on these machines and no telemetry wanted anywhere; a fresh Prefect database needs > 20 s.
@@ -38,13 +38,15 @@ def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="param
     try:
         load_params(params)  # a bad params file fails here, before a Prefect server starts
         from flows.retrain import retrain
-        summary = retrain(params_path=str(params))
+        summary = retrain(params_path=str(params), trigger="manual")
     except OversamplingError as err:
         _fail(err)
     _print_summary(summary)
     typer.echo(f"\nreports: {paths.REPORT} · metrics: {paths.SUMMARY}, {paths.EVALUATION}, {paths.CAUSAL}, "
                f"{paths.FAIRNESS} · validation: {paths.RAW_VALIDATION.parent}/")
     typer.echo(f"DVC: {summary['dvc']}")
+    version = summary["version"]
+    typer.echo(f"generator version: {version['id']} ({'active' if version['active'] else 'recorded, not active: no generator passed every check'}; {version['dvc']})")
 
 
 def _print_summary(summary: dict) -> None:
@@ -301,6 +303,127 @@ def generators_available() -> None:
     from augmentation import generators
     for name in generators.available():
         typer.echo(name)
+
+
+@generators_app.command("list")
+def generators_list(params: Path = typer.Option(Path("params.yaml"), "--params")) -> None:
+    """Every generator version: id, parent, trigger, best generator, and which one is active."""
+    from tasks.params import load_params
+    from tasks.versions import registry
+    try:
+        reg = registry(load_params(params))
+        active, records = reg.active_id(), reg.versions()
+    except OversamplingError as err:
+        _fail(err)
+    if not records:
+        typer.echo(f"no generator versions in {reg.root} yet: run `oversample run`")
+    for r in records:
+        trigger = r["trigger"]["kind"] + (f" ({r['trigger']['report']})" if r["trigger"].get("report") else "")
+        typer.echo(f"{'*' if r['id'] == active else ' '} {r['id']:<5} parent {str(r['parent']):<5} {r['created']}  "
+                   f"best {str(r['metrics']['best_generator']):<12} trigger {trigger}")
+
+
+@generators_app.command("show")
+def generators_show(version: str = typer.Argument(..., help="a version id, e.g. v2"),
+                    params: Path = typer.Option(Path("params.yaml"), "--params")) -> None:
+    """One version's record (JSON): parent, training-data hash, params, metrics, trigger, files."""
+    from tasks.params import load_params
+    from tasks.versions import registry
+    try:
+        reg = registry(load_params(params))
+        record = reg.get(version)
+        bad = reg.verify(version)
+    except OversamplingError as err:
+        _fail(err)
+    typer.echo(json.dumps({**record, "active": reg.active_id() == version, "path": str(reg.path(version)),
+                           "intact": not bad}, indent=2, sort_keys=True))
+
+
+@generators_app.command("rollback")
+def generators_rollback(version: str = typer.Argument(..., help="the version to make active again"),
+                        params: Path = typer.Option(Path("params.yaml"), "--params")) -> None:
+    """Restore a version's exact bytes (from the DVC cache or remote when needed) and make it active."""
+    from tasks.params import load_params
+    from tasks.versions import registry, restore, track
+    try:
+        p = load_params(params)
+        with registry(p).lock():
+            restored = restore(p, version)
+            registry(p).activate(version)
+            tracked = track(registry(p), "registry.json")
+    except OversamplingError as err:
+        _fail(err)
+    typer.echo(f"version {version} is active" + (f" (restored {len(restored)} files)" if restored else "")
+               + f"; registry {tracked}")
+
+
+@app.command()
+def monitor(params: Path = typer.Option(Path("params.yaml"), "--params"),
+            recalibration: str = typer.Option("auto", help="auto | event | subflow | off")) -> None:
+    """Run the drift monitor once: take new batches, test them for drift, recalibrate when they moved."""
+    from tasks.params import load_params
+    try:
+        load_params(params)
+        from flows.drift import drift_monitor
+        outcome = drift_monitor(params_path=str(params), recalibration=recalibration)
+    except OversamplingError as err:
+        _fail(err)
+    for result in outcome["drift"]:
+        typer.echo(f"{result['batch']}: {'DRIFT' if result['drifted'] else 'no drift'} - {result['reason']}")
+    for name in outcome["quarantined"]:
+        typer.echo(f"{name}: quarantined (see the .reason.json beside it)")
+    if outcome["recalibration"]:
+        typer.echo(f"recalibration: {json.dumps(outcome['recalibration'], default=str)[:2000]}")
+
+
+@app.command()
+def recalibrate(params: Path = typer.Option(Path("params.yaml"), "--params")) -> None:
+    """Refit on the recent data window and promote the new generators only if every gate passes."""
+    from tasks.params import load_params
+    try:
+        load_params(params)
+        from flows.drift import recalibrate as recalibrate_flow
+        verdict = recalibrate_flow(params_path=str(params))
+    except OversamplingError as err:
+        _fail(err)
+    typer.echo(f"promoted version {verdict['version']}")
+
+
+@app.command()
+def serve(port: int = typer.Option(4200, help="port of the local Prefect server (127.0.0.1)"),
+          server: bool = typer.Option(True, help="start a local server; --no-server uses PREFECT_API_URL")) -> None:
+    """Start a Prefect server on 127.0.0.1 and serve the deployments of prefect.yaml (open the UI link shown)."""
+    import subprocess
+    import sys
+    from flows.serve import start_server
+    api = os.environ.get("PREFECT_API_URL")
+    process = None
+    if server:
+        typer.echo(f"starting the Prefect server on http://127.0.0.1:{port} (log: .prefect-home/server.log) ...")
+        process = start_server(port, home=Path(".prefect-home"), log=Path(".prefect-home/server.log"))
+        api = f"http://127.0.0.1:{port}/api"
+    elif not api:
+        _fail(RuntimeError("--no-server needs PREFECT_API_URL, e.g. http://127.0.0.1:4200/api"))
+    typer.echo(f"Prefect UI: {api.removesuffix('/api')}  (deployments: scheduled-retrain, drift-monitor, recalibrate)")
+    import signal
+
+    def stop(*_):  # `kill` or a service manager: shut both children down like Ctrl-C does
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
+    served = None
+    try:
+        served = subprocess.Popen([sys.executable, "-m", "flows.serve"], env={**os.environ, "PREFECT_API_URL": api})
+        served.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in (served, process):
+            if child is not None and child.poll() is None:
+                child.terminate()
+                try:
+                    child.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    child.kill()
 
 
 app.add_typer(generators_app, name="generators")

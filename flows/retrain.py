@@ -33,8 +33,17 @@ def record_with_dvc(params_path: Path) -> str:
     return "recorded in dvc.lock and pushed to the DVC remote"
 
 
+def register_version(p, summary: dict, trigger: str) -> dict:
+    """Record this run's generators as a version; it becomes active when a generator passed every check."""
+    from tasks import batches, versions
+    record = versions.register(p, root=Path("."), summary=summary, trigger={"kind": trigger},
+                               batches=[path.stem for path in batches.accepted(p)],
+                               activate=summary["best_generator"] is not None)
+    return {"id": record["id"], "active": versions.registry(p).active_id() == record["id"], "dvc": record["dvc"]}
+
+
 @flow(name="retrain", log_prints=True)
-def retrain(params_path: str = str(DEFAULT_PARAMS)) -> dict:
+def retrain(params_path: str = str(DEFAULT_PARAMS), trigger: str = "schedule") -> dict:
     """Ingest, validate, split, fit, synthesise, check (causal, fairness), evaluate and report."""
     log = get_run_logger()
     p = load_params(params_path)
@@ -53,4 +62,6 @@ def retrain(params_path: str = str(DEFAULT_PARAMS)) -> dict:
                              description="Self-contained audit report (map, constraints, generators, scorecard)")
     summary["dvc"] = record_with_dvc(Path(params_path))
     log.info("DVC: %s", summary["dvc"])
+    summary["version"] = register_version(p, summary, trigger)
+    log.info("generator version: %s", summary["version"])
     return summary

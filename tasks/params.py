@@ -88,6 +88,27 @@ class Evaluate:
 
 
 @dataclass(frozen=True)
+class Monitor:
+    incoming: str = "data/incoming"          # drop CSV/Parquet batches here
+    quarantine: str = "data/quarantine"      # bad batches land here, each with a .reason.json
+    accepted: str = "data/batches"           # accepted batches, in arrival order (the recalibration window)
+    sql_url: str | None = None               # read new rows from a SQL table too (any SQLAlchemy URL)
+    sql_table: str | None = None
+    watermark_column: str | None = None      # rows with a larger value than the last one read are new
+    min_minority_rows: int = 30              # fewer minority rows in a batch: too few to test drift
+    stattest_threshold: float = 0.01         # per-column p-value below which a column counts as drifted
+    max_drift_share: float = 0.3             # recalibrate when at least this share of columns drifted
+    max_minority_rate_change: float = 0.5    # ... or the minority rate moved by this fraction of the reference
+
+
+@dataclass(frozen=True)
+class Recalibrate:
+    window_rows: int = 20_000                # the most recent rows (reference data, then batches) to refit on
+    tolerance: float = 0.01                  # the new generator may lose at most this much mean AUC on the hold-out
+    registry: str = "models/registry"
+
+
+@dataclass(frozen=True)
 class Params:
     seed: int = 0
     data: Data = field(default_factory=Data)
@@ -98,6 +119,8 @@ class Params:
     constraints: Constraints = field(default_factory=Constraints)
     fairness: Fairness = field(default_factory=Fairness)
     evaluate: Evaluate = field(default_factory=Evaluate)
+    monitor: Monitor = field(default_factory=Monitor)
+    recalibrate: Recalibrate = field(default_factory=Recalibrate)
 
 
 def load_params(path: str | Path = DEFAULT_PARAMS) -> Params:
@@ -171,5 +194,13 @@ def _check(p: Params, path: Path) -> None:
         raise ConfigError(f"unknown constraints.mode {p.constraints.mode!r} in {path}", "use repair, reject or off")
     if not 0 < p.split.test_size < 1:
         raise ConfigError(f"split.test_size must be between 0 and 1, got {p.split.test_size}", "use e.g. 0.25")
+    if p.monitor.sql_table and not (p.monitor.sql_url and p.monitor.watermark_column):
+        raise ConfigError("monitor.sql_table is set but monitor.sql_url or monitor.watermark_column is empty",
+                          "set both, e.g. sql_url: sqlite:///data/source.db and watermark_column: admitted_at")
+    if not 0 < p.monitor.max_drift_share <= 1:
+        raise ConfigError(f"monitor.max_drift_share must be in (0, 1], got {p.monitor.max_drift_share}", "use e.g. 0.3")
+    if p.recalibrate.window_rows < 100:
+        raise ConfigError(f"recalibrate.window_rows must be at least 100, got {p.recalibrate.window_rows}",
+                          "use e.g. 20000")
     if p.evaluate.repeats < 1:
         raise ConfigError(f"evaluate.repeats must be at least 1, got {p.evaluate.repeats}", "use e.g. 3")

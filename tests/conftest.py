@@ -43,7 +43,7 @@ def project(tmp_path, monkeypatch) -> Path:
     """A fresh copy of the project (code, params, contracts, dvc.yaml) as its own git and DVC repo, as cwd."""
     dest = tmp_path / "project"
     for name in tracked_files():
-        if (ROOT / name).is_file() and name != "dvc.lock":
+        if (ROOT / name).is_file() and name != "dvc.lock" and not name.startswith("models/"):
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, dest / name)
     subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
@@ -60,3 +60,37 @@ def prefect_server():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+# Small data; fairness gates loose enough that the small cohort can pass them (the default is 0.1).
+DRIFT_PARAMS = {**SMALL, "fairness": {"max_demographic_parity_difference": 1.0, "max_equalized_odds_difference": 1.0},
+                "recalibrate": {"window_rows": 4000}}
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, prefect_server) -> Path:
+    """A project copy after one retraining run: version v1 registered, active, pushed to the DVC remote."""
+    dest = tmp_path_factory.mktemp("built") / "project"
+    for name in tracked_files():
+        if (ROOT / name).is_file() and name != "dvc.lock" and not name.startswith("models/"):
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+    write_params(dest, **DRIFT_PARAMS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DVC_SITE_CACHE_DIR", str(dest.parent / "dvc-site-cache"))
+        patch.chdir(dest)
+        from flows.retrain import retrain
+        summary = retrain(params_path="params.yaml")
+    assert summary["version"]["active"] and summary["version"]["id"] == "v1", summary["version"]
+    return dest
+
+
+@pytest.fixture
+def site(built, tmp_path, monkeypatch) -> Path:
+    """A fresh copy of the built project as the working directory."""
+    dest = tmp_path / "project"
+    shutil.copytree(built, dest, symlinks=True)
+    monkeypatch.setenv("DVC_SITE_CACHE_DIR", str(tmp_path / "dvc-site-cache"))
+    monkeypatch.chdir(dest)
+    return dest

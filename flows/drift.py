@@ -1,0 +1,160 @@
+"""The drift monitor (scheduled) and the gated recalibration it triggers."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from augmentation import io
+from augmentation.errors import OversamplingError
+from flows.retrain import STAGE_TASKS
+from tasks import batches, monitor, recalibrate as recal, versions
+from tasks.params import DEFAULT_PARAMS, load_params
+
+DRIFT_EVENT = "oversampling.drift.detected"
+RECALIBRATE_DEPLOYMENT = "recalibrate/recalibrate"
+# Everything after ingest: the window replaces the ingested raw data.
+REFIT_TASKS = STAGE_TASKS[1:]
+
+collect_files = task(batches.from_files, name="collect-files", cache_policy=NO_CACHE)
+collect_sql = task(batches.from_sql, name="collect-sql", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+check_drift = task(monitor.check_drift, name="check-drift", cache_policy=NO_CACHE)
+
+
+def _deployment_exists(name: str) -> bool:
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        with get_client(sync_client=True) as client:
+            client.read_deployment_by_name(name)
+        return True
+    except ObjectNotFound:
+        return False
+
+
+def _publish_drift(result: dict) -> None:
+    key = "drift-" + "".join(ch if ch.isalnum() else "-" for ch in result["batch"].lower())[:80]
+    table = [{"column": c, "test": r["test"], "p_value": r["p_value"], "drifted": r["drifted"]}
+             for c, r in result["columns"].items()]
+    create_table_artifact(key=key, table=table or [{"column": "-", "p_value": None, "drifted": False}],
+                          description=f"Minority-row drift of batch {result['batch']} vs active version "
+                                      f"{result['active_version']}: {result['reason']}")
+    lines = [f"# Drift: batch `{result['batch']}`", "",
+             f"**{'DRIFT' if result['drifted'] else 'no drift'}** against version `{result['active_version']}`: "
+             f"{result['reason']}.", "", "| column | test | p-value | drifted |", "|---|---|---|---|"]
+    lines += [f"| {r['column']} | {r['test']} | {r['p_value']:.3g} | {'yes' if r['drifted'] else 'no'} |"
+              for r in table if r["p_value"] is not None]
+    if result["html"]:
+        html = Path(result["html"]).resolve()
+        lines += ["", f"Evidently report: `{html}`"]
+        create_link_artifact(key=f"{key}-report", link=html.as_uri(), link_text=f"Evidently report {html.name}",
+                             description="The Evidently data-drift report (HTML)")
+    create_markdown_artifact(key="drift-latest", markdown="\n".join(lines) + "\n",
+                             description="The latest drift check")
+
+
+@flow(name="drift-monitor", log_prints=True)
+def drift_monitor(params_path: str = str(DEFAULT_PARAMS), recalibration: str = "auto") -> dict:
+    """Take new batches, test their minority rows for drift, and trigger recalibration when they moved.
+
+    ``recalibration``: ``auto`` (an event when a ``recalibrate`` deployment is served, else a subflow),
+    ``event``, ``subflow`` or ``off``.
+    """
+    log = get_run_logger()
+    p = load_params(params_path)
+    reg = versions.registry(p)
+    active = reg.active()  # no active version: one clear message before any batch moves
+    columns = pq.read_schema(reg.path(active["id"]) / "data/raw.parquet").names
+    taken = collect_files(p) + collect_sql(p, columns)
+    quarantined = [b for b in taken if b.quarantined]
+    if quarantined:
+        create_table_artifact(key="drift-quarantine", table=[{"batch": b.id, "reason": b.reason,
+                                                              "reason_file": str(b.quarantined)} for b in quarantined],
+                              description="Batches that broke the data contract, moved to quarantine")
+    results = [check_drift(p, b.path) for b in taken if b.path is not None]
+    for result in results:
+        _publish_drift(result)
+    drifted = [r for r in results if r["drifted"]]
+    outcome = {"accepted": [b.id for b in taken if b.path], "quarantined": [b.id for b in quarantined],
+               "drift": results, "recalibration": None}
+    if not drifted or recalibration == "off":
+        log.info("no recalibration: %s", "no batch drifted" if not drifted else "recalibration is off")
+        return outcome
+    report = str(Path(monitor.report_paths(drifted[-1]["batch"])[1]))
+    mode = recalibration
+    if mode == "auto":
+        mode = "event" if _deployment_exists(RECALIBRATE_DEPLOYMENT) else "subflow"
+    if mode == "event":
+        from prefect.events import emit_event
+        emit_event(event=DRIFT_EVENT, resource={"prefect.resource.id": f"oversampling.drift.{drifted[-1]['batch']}",
+                                                "prefect.resource.name": drifted[-1]["batch"]},
+                   payload={"report": report, "params_path": params_path})
+        outcome["recalibration"] = {"mode": "event", "event": DRIFT_EVENT, "report": report}
+        log.info("drift in %s: emitted %s for the recalibrate deployment", drifted[-1]["batch"], DRIFT_EVENT)
+    else:
+        state = recalibrate(params_path=params_path, drift_report=report, return_state=True)
+        outcome["recalibration"] = {"mode": "subflow", "state": state.type.value, "message": state.message,
+                                    "result": state.result(raise_on_failure=False)
+                                    if state.is_completed() else None}
+    return outcome
+
+
+@flow(name="recalibrate", log_prints=True)
+def recalibrate(params_path: str = str(DEFAULT_PARAMS), drift_report: str | None = None) -> dict:
+    """Refit on the recent window, re-run every check, and promote the new version only if every gate passes."""
+    log = get_run_logger()
+    p = load_params(params_path)
+    reg = versions.registry(p)
+    trigger = {"kind": "drift", "report": drift_report} if drift_report else {"kind": "manual"}
+    frame, seen = recal.window(p)
+    run_name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    staging, staged = recal.prepare(p, frame, run_name)
+    log.info("recalibrating on %d rows (%d batches) in %s", len(frame), len(seen), staging)
+    try:
+        with recal.inside(staging):
+            for stage_task in REFIT_TASKS:
+                stage_task(staged)
+    except OversamplingError as err:
+        results = [{"gate": "pipeline", "passed": False, "detail": err.problem}]
+    else:
+        active = recal.active_on_new_holdout(p, staging)
+        results = recal.gates(p, staging, active)
+    passed = all(g["passed"] for g in results)
+    verdict = {"promoted": passed, "gates": results, "trigger": trigger, "window_rows": len(frame),
+               "reason": recal.reason(results) or None, "active_before": reg.active_id()}
+    if passed:
+        summary = json.loads((staging / "metrics/summary.json").read_text())
+        record = versions.register(p, root=staging, summary=summary, trigger=trigger, batches=seen, activate=True,
+                                   extra={"gates": results})
+        verdict["version"] = record["id"]
+    io.write_json(verdict, recal.REPORTS / f"{run_name}.json")
+    create_table_artifact(key="recalibration-gates", table=results,
+                          description="Recalibration gates: " + ("all passed, new version promoted"
+                                                                 if passed else "FAILED, the active version stays"))
+    create_markdown_artifact(key="recalibration", markdown=_verdict_markdown(verdict),
+                             description="Recalibration verdict")
+    if not passed:
+        raise recal.Rejected(f"the new generators were not promoted: {verdict['reason']}",
+                             f"the active version {verdict['active_before']} stays; see {recal.REPORTS}/{run_name}.json")
+    import shutil
+    shutil.rmtree(staging, ignore_errors=True)
+    log.info("promoted version %s", verdict["version"])
+    return verdict
+
+
+def _verdict_markdown(verdict: dict) -> str:
+    head = (f"# Recalibration: promoted version `{verdict['version']}`" if verdict["promoted"]
+            else f"# Recalibration FAILED: active version `{verdict['active_before']}` stays")
+    lines = [head, "", f"Trigger: {verdict['trigger']}; window: {verdict['window_rows']} rows.", "",
+             "| gate | passed | detail |", "|---|---|---|"]
+    lines += [f"| {g['gate']} | {'yes' if g['passed'] else 'NO'} | {g['detail']} |" for g in verdict["gates"]]
+    if verdict["reason"]:
+        lines += ["", f"Reason: {verdict['reason']}"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,188 @@
+"""Drift monitor, gated recalibration and the generator registry, on real parts: Prefect runs, Evidently, DVC, GE."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import write_params
+
+
+def drop_batch(name: str, *, drift: float, seed: int, rows: int = 3000) -> Path:
+    from augmentation import io
+    from augmentation.simulate import simulate_trauma
+
+    path = Path("data/incoming") / name
+    frame = simulate_trauma(rows=rows, seed=seed, drift=drift)
+    if path.suffix == ".csv":
+        io.write_text(frame.to_csv(index=False), path)
+    else:
+        io.write_parquet(frame, path)
+    return path
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_no_drift_batch_changes_nothing(site):
+    from flows.drift import drift_monitor
+
+    registry = snapshot(site / "models/registry")
+    drop_batch("week1.parquet", drift=0.0, seed=11)
+    outcome = drift_monitor(params_path="params.yaml")
+    (result,) = outcome["drift"]
+    assert not result["drifted"], result["reason"]
+    assert outcome["recalibration"] is None
+    assert snapshot(site / "models/registry") == registry
+    # The Evidently report and its numbers are there for a person to read.
+    assert "<html" in Path(result["html"]).read_text()[:2000].lower()
+    numbers = json.loads(Path("reports/drift/00001-week1.json").read_text())
+    assert set(numbers["columns"]) == {"age", "sex", "bmi", "iss", "sbp", "pulse", "resp_rate", "spo2", "gcs"}
+    assert all(0 <= c["p_value"] <= 1 for c in numbers["columns"].values())
+
+
+def test_drift_promotes_a_new_version_and_the_old_one_is_restorable(site):
+    from flows.cli import app
+    from flows.drift import drift_monitor
+    from prefect.artifacts import Artifact
+
+    v1 = snapshot(site / "models/registry/v1")
+    drop_batch("week2.csv", drift=1.0, seed=12)
+    outcome = drift_monitor(params_path="params.yaml")
+    (result,) = outcome["drift"]
+    assert result["drifted"] and {"iss", "gcs"} <= set(result["drifted_columns"]), result["reason"]
+    recalibration = outcome["recalibration"]
+    assert recalibration["mode"] == "subflow" and recalibration["state"] == "COMPLETED", recalibration
+    assert recalibration["result"]["promoted"] and recalibration["result"]["version"] == "v2"
+
+    index = json.loads(Path("models/registry/registry.json").read_text())
+    assert index["active"] == "v2"
+    v2 = next(r for r in index["versions"] if r["id"] == "v2")
+    assert v2["parent"] == "v1" and v2["trigger"] == {"kind": "drift", "report": "reports/drift/00001-week2.json"}
+    assert v2["batches"] == ["00001-week2"] and v2["train_sha256"] and v2["params"]["seed"] == 42
+    assert v2["metrics"]["best_generator"] in {"random", "smote", "smotenc"}
+    assert v2["dvc"] == "tracked by DVC and pushed to the remote"
+    # Pushed: with the workspace copy and the local cache gone, the remote alone gives v1 back.
+    table = Artifact.get(key="drift-00001-week2")
+    assert table is not None and "p_value" in str(table.data) and "iss" in str(table.data)
+    assert "promoted version `v2`" in str(Artifact.get(key="recalibration").data)
+
+    shutil.rmtree(site / "models/registry/v1")
+    shutil.rmtree(site / ".dvc/cache")
+    listed = CliRunner().invoke(app, ["generators", "list"])
+    assert "* v2" in listed.output and "drift (reports/drift/00001-week2.json)" in listed.output
+    rolled = CliRunner().invoke(app, ["generators", "rollback", "v1"])
+    assert rolled.exit_code == 0, rolled.output
+    assert snapshot(site / "models/registry/v1") == v1
+    assert json.loads(Path("models/registry/registry.json").read_text())["active"] == "v1"
+
+
+def test_a_gate_failure_keeps_the_active_version_and_says_why(site):
+    from flows.drift import drift_monitor
+    from prefect.artifacts import Artifact
+
+    registry = snapshot(site / "models/registry")
+    write_params(site, fairness={"max_demographic_parity_difference": 0.0, "max_equalized_odds_difference": 0.0})
+    drop_batch("week3.parquet", drift=1.0, seed=13)
+    outcome = drift_monitor(params_path="params.yaml")
+    recalibration = outcome["recalibration"]
+    assert recalibration["state"] == "FAILED", recalibration
+    assert "not promoted" in recalibration["message"] and "fairness" in recalibration["message"]
+    assert snapshot(site / "models/registry") == registry  # same active version, same bytes, no new version
+    (verdict_file,) = Path("reports/recalibration").glob("*.json")
+    verdict = json.loads(verdict_file.read_text())
+    assert not verdict["promoted"] and verdict["active_before"] == "v1" and "fairness" in verdict["reason"]
+    assert "FAILED" in str(Artifact.get(key="recalibration").data)
+
+
+def test_a_malformed_batch_is_quarantined_and_nothing_else_changes(site):
+    from flows.drift import drift_monitor
+
+    registry = snapshot(site / "models/registry")
+    bad = drop_batch("week4.csv", drift=0.0, seed=14)
+    frame = pd.read_csv(bad)
+    frame.loc[3, "gcs"] = 40  # Glasgow Coma Scale is 3..15
+    frame.to_csv(bad, index=False)
+    Path("data/incoming/week5.parquet").write_bytes(b"not a parquet file")
+    outcome = drift_monitor(params_path="params.yaml")
+    assert outcome["quarantined"] == ["week4.csv", "week5.parquet"] and outcome["drift"] == []
+    assert not bad.exists() and Path("data/quarantine/week4.csv").exists()
+    reason = json.loads(Path("data/quarantine/week4.csv.reason.json").read_text())
+    assert "gcs" in reason["problem"] and "40" in reason["problem"] and reason["fix"]
+    assert "not a readable Parquet file" in json.loads(Path("data/quarantine/week5.parquet.reason.json").read_text())["problem"]
+    assert snapshot(site / "models/registry") == registry
+    assert not Path("data/batches").exists() and not Path("reports/drift").exists()
+
+
+def test_a_killed_recalibration_leaves_the_active_version_and_the_registry_intact(site, prefect_server):
+    from prefect.settings import PREFECT_API_URL
+
+    from augmentation.registry import Registry
+
+    registry = snapshot(site / "models/registry")
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PYTHONPATH": str(site)}
+    child = subprocess.Popen([sys.executable, "-c", "from flows.drift import recalibrate; recalibrate()"], cwd=site,
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    midway = list(site.glob("data/recalibration/*/metrics/causal.json"))
+    deadline = time.monotonic() + 180
+    while not midway and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+        midway = list(site.glob("data/recalibration/*/metrics/causal.json"))
+    assert midway, "the recalibration never reached the causal check"
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+    assert snapshot(site / "models/registry") == registry
+    reg = Registry(site / "models/registry")
+    assert reg.active_id() == "v1" and reg.verify("v1") == [] and [r["id"] for r in reg.versions()] == ["v1"]
+
+
+def test_sql_rows_past_the_watermark_arrive_as_batches(site):
+    import sqlalchemy as sa
+
+    from augmentation.simulate import simulate_trauma
+    from flows.drift import drift_monitor
+
+    engine = sa.create_engine("sqlite:///data/ward.db")
+    Path("data").mkdir(exist_ok=True)
+    rows = simulate_trauma(rows=1200, seed=21).assign(admitted=range(1200))
+    rows.iloc[:800].to_sql("admissions", engine, index=False)
+    write_params(site, monitor={"sql_url": "sqlite:///data/ward.db", "sql_table": "admissions",
+                                "watermark_column": "admitted"})
+    first = drift_monitor(params_path="params.yaml", recalibration="off")
+    assert first["accepted"] == ["00001-sql-admissions-admitted-799"] and len(first["drift"]) == 1
+    batch = pd.read_parquet("data/batches/00001-sql-admissions-admitted-799.parquet")
+    assert len(batch) == 800 and "admitted" not in batch.columns  # not a data column: dropped
+    assert drift_monitor(params_path="params.yaml", recalibration="off")["accepted"] == []  # nothing new
+    rows.iloc[800:].to_sql("admissions", engine, index=False, if_exists="append")
+    third = drift_monitor(params_path="params.yaml", recalibration="off")
+    assert third["accepted"] == ["00002-sql-admissions-admitted-1199"]
+    assert len(pd.read_parquet("data/batches/00002-sql-admissions-admitted-1199.parquet")) == 400
+    engine.dispose()
+
+
+def test_the_registry_has_one_writer_at_a_time(tmp_path):
+    from augmentation.errors import DataError
+    from augmentation.registry import Registry
+
+    reg = Registry(tmp_path / "registry")
+    with reg.lock():
+        with pytest.raises(DataError, match=f"process {os.getpid()} is writing"):
+            with reg.lock():
+                pass
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / "registry/.lock").write_text(str(dead.pid))  # left by a killed writer
+    with reg.lock():
+        assert (tmp_path / "registry/.lock").read_text() == str(os.getpid())
+    assert not (tmp_path / "registry/.lock").exists()

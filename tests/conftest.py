@@ -63,8 +63,10 @@ def prefect_server():
 
 
 # Small data; fairness gates loose enough that the small cohort can pass them (the default is 0.1).
+# The drift tests are about the monitor and the registry, not the checks: on the small cohort the fairness gate
+# and the scorecard's finer gates fail every method, so they are relaxed (the independence check stays on).
 DRIFT_PARAMS = {**SMALL, "fairness": {"max_demographic_parity_difference": 1.0, "max_equalized_odds_difference": 1.0},
-                "recalibrate": {"window_rows": 4000}}
+                "causal_check": {"scorecard": False}, "recalibrate": {"window_rows": 4000}}
 
 
 @pytest.fixture(scope="session")

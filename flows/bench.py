@@ -57,7 +57,11 @@ def bench(suite: str = "dev", methods: str = "all", learners: str = "cart,lr,hgb
         raise ConfigError(f"unknown runner {runner!r}", f"use one of {list(RUNNERS)}")
     start = time.perf_counter()
     cache = Path(out) / "cache"
-    data_paths = {dataset_label(name): str(load_dataset(name, cache)) for name in suite_names(suite)}
+    names = suite_names(suite)
+    labels = [dataset_label(n) for n in names]
+    if len(set(labels)) < len(labels):
+        raise ConfigError(f"--suite names the same dataset twice: {labels}", "give each file a distinct name")
+    data_paths = {label: str(load_dataset(name, cache)) for label, name in zip(labels, names)}
     cells = plan_cells(list(data_paths), method_names(methods), split_list(learners, LEARNERS, "--learners"),
                        split_list(protocol, PROTOCOLS, "--protocol"), seeds, copies=copies, params=params, seed=seed)
     code = code_version()

@@ -125,6 +125,7 @@ def run_cell(cell: Cell, data_path: str | Path) -> dict[str, Any]:
     params = json.loads(cell.params)
     base = cell.method in BASELINES
     by_ratio: dict[float, list[dict]] = {}
+    grid_errors: dict[str, str] = {}
     for split_no, (train, test) in enumerate(_splits(cell, y)):
         keep = np.ptp(X[train], axis=0) > 0  # constant on the training part: no information, breaks some samplers
         Xtr, ytr, Xte, yte = X[train][:, keep], y[train], X[test][:, keep], y[test]
@@ -132,17 +133,25 @@ def run_cell(cell: Cell, data_path: str | Path) -> dict[str, Any]:
         ratios = (1.0,) if base or cell.protocol == "cv" else tuple(r for r in RATIO_GRID if r > n_min / n_maj + 1e-9)
         copies = 1 if base or cell.protocol == "cv" else cell.copies
         for ratio in ratios or (1.0,):
-            for copy in range(copies):
-                rs = derive_seed(cell.seed, cell.dataset, cell.method, cell.learner, cell.protocol, split_no, ratio, copy)
-                if base:
-                    Xr, yr = Xtr, ytr
-                else:
-                    Xr, yr = _resample(cell.method, params, ratio, rs, n_min).fit_resample(Xtr, ytr)
-                model = _learner(cell.learner, "balanced" if cell.method == "class_weight" else None, rs)
-                model.fit(np.asarray(Xr, dtype=float), np.asarray(yr))
-                by_ratio.setdefault(ratio, []).append(score_predictions(yte, model.predict_proba(Xte)[:, 1]))
+            try:
+                for copy in range(copies):
+                    rs = derive_seed(cell.seed, cell.dataset, cell.method, cell.learner, cell.protocol, split_no, ratio, copy)
+                    if base:
+                        Xr, yr = Xtr, ytr
+                    else:
+                        Xr, yr = _resample(cell.method, params, ratio, rs, n_min).fit_resample(Xtr, ytr)
+                    model = _learner(cell.learner, "balanced" if cell.method == "class_weight" else None, rs)
+                    model.fit(np.asarray(Xr, dtype=float), np.asarray(yr))
+                    by_ratio.setdefault(ratio, []).append(score_predictions(yte, model.predict_proba(Xte)[:, 1]))
+            except Exception as exc:
+                if ratio == 1.0:
+                    raise  # the fixed default failed: the cell failed
+                # a grid ratio the method cannot reach (e.g. ADASYN generating nothing) leaves the grid only
+                grid_errors[str(ratio)] = f"{type(exc).__name__}: {exc}"
+                by_ratio.pop(ratio, None)
     means = {r: {m: float(np.mean([s[m] for s in runs])) for m in METRICS} for r, runs in by_ratio.items()}
-    out: dict[str, Any] = {"n": int(len(y)), "n_minority": int(y.sum()), "n_features": int(X.shape[1])}
+    out: dict[str, Any] = {"n": int(len(y)), "n_minority": int(y.sum()), "n_features": int(X.shape[1]),
+                           "grid_errors": grid_errors}
     out.update(means[1.0])
     if cell.protocol == "paper":
         for m in METRICS:

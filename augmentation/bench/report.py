@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from augmentation.bench import stats
 from augmentation.bench.cells import METRICS
 
 RESULT_COLUMNS = ["dataset", "method", "learner", "seed", "protocol", "copies", "params", "status", "error",
-                  *METRICS, *[f"{m}_grid_best" for m in METRICS], "best_ratio", "n", "n_minority", "n_features",
+                  *METRICS, *[f"{m}_grid_best" for m in METRICS], "best_ratio", "grid_errors", "n", "n_minority", "n_features",
                   "seconds", "key"]
 
 
@@ -23,6 +24,8 @@ def results_frame(records: list[dict]) -> pd.DataFrame:
         if column not in frame:
             frame[column] = np.nan
     frame = frame[RESULT_COLUMNS].sort_values(["protocol", "learner", "dataset", "method", "seed"])
+    # JSON text, so Parquet stores one type (ratios a method could not reach -> error)
+    frame["grid_errors"] = [json.dumps(g, sort_keys=True) if isinstance(g, dict) else "{}" for g in frame.grid_errors]
     return frame.reset_index(drop=True)
 
 
@@ -63,7 +66,10 @@ def _section(results: pd.DataFrame, out: Path, protocol: str, learner: str) -> l
     grid = stats.score_table(results, learner, protocol, "roc_auc_grid_best") if protocol == "paper" else None
     f1_grid = stats.score_table(results, learner, protocol, "f1_grid_best") if protocol == "paper" else None
     f1_ranks = stats.mean_ranks(tables["f1"], "f1") if not tables["f1"].empty else pd.Series(dtype=float)
-    lines = [f"## {learner} · {protocol} protocol ({n} datasets where every method ran)", "",
+    scope = results[(results.learner == learner) & (results.protocol == protocol)]
+    left_out = sorted(set(scope.dataset) - set(auc.index)) + sorted(set(scope.method) - set(auc.columns))
+    lines = [f"## {learner} · {protocol} protocol ({n} datasets × {k} methods"
+             + (f"; left out for failed cells: {', '.join(left_out)}" if left_out else "") + ")", "",
              f"Friedman χ² = {chi2:.2f}, p = {p:.2g}; Nemenyi critical difference (α = 0.05) = {cd:.2f} ranks. "
              f"Plot: `{plot.name}`. Scores are means over datasets of the fixed default (classes balanced); "
              + ("the grid-best columns pick the best ratio of the grid on the held-out part, as the paper does "

@@ -13,12 +13,19 @@ TIE = 1e-3  # |difference| at or below this counts as a tie in win/tie/loss
 
 
 def score_table(results: pd.DataFrame, learner: str, protocol: str, metric: str = "roc_auc") -> pd.DataFrame:
-    """datasets × methods, the metric averaged over seeds; datasets where any method failed are dropped."""
+    """datasets × methods, the metric averaged over seeds, without holes.
+
+    Where cells failed, either the datasets or the methods with a failure are dropped, whichever keeps
+    more scores (ties: drop the datasets, so every method stays compared).
+    """
     ok = results[(results.status == "ok") & (results.learner == learner) & (results.protocol == protocol)]
     if ok.empty or metric not in ok:
         return pd.DataFrame()
+    everything = results[(results.learner == learner) & (results.protocol == protocol)]
     table = ok.pivot_table(index="dataset", columns="method", values=metric, aggfunc="mean")
-    return table.dropna(axis=0, how="any")
+    table = table.reindex(index=sorted(everything.dataset.unique()), columns=sorted(everything.method.unique()))
+    by_rows, by_columns = table.dropna(axis=0, how="any"), table.dropna(axis=1, how="any")
+    return by_columns if by_columns.size > by_rows.size else by_rows
 
 
 def mean_ranks(table: pd.DataFrame, metric: str = "roc_auc") -> pd.Series:

@@ -138,3 +138,20 @@ def test_bad_suite_and_method_names_fail_clearly(tmp_path):
     from flows.cli import app
     result = CliRunner().invoke(app, ["bench", "--suite", "ecoli1", "--learners", "svm", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "fix:" in result.output
+
+
+def test_a_grid_ratio_the_method_cannot_reach_leaves_the_grid_not_the_cell(tmp_path):
+    """ADASYN asked for one or two extra rows generates none and raises; the fixed default still counts."""
+    from sklearn.datasets import make_classification
+
+    from augmentation.bench.cells import Cell, cached_cell
+
+    X, y = make_classification(n_samples=300, n_features=4, n_informative=3, n_redundant=0, weights=[0.67],
+                               flip_y=0, random_state=3)
+    pd.DataFrame(X).assign(y=y).to_csv(tmp_path / "near.csv", index=False)
+    path = load_dataset(f"{tmp_path / 'near.csv'}:y", tmp_path / "cache")
+    record = cached_cell(Cell(dataset="near", method="adasyn", learner="lr", seed=0, protocol="paper", copies=1),
+                         path, tmp_path / "cache")
+    assert record["status"] == "ok", record["error"]
+    assert "0.5" in record["grid_errors"] and "No samples" in record["grid_errors"]["0.5"]
+    assert 0.5 < record["roc_auc"] <= record["roc_auc_grid_best"] <= 1

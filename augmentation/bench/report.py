@@ -69,7 +69,7 @@ def _section(results: pd.DataFrame, out: Path, protocol: str, learner: str) -> l
     scope = results[(results.learner == learner) & (results.protocol == protocol)]
     left_out = sorted(set(scope.dataset) - set(auc.index)) + sorted(set(scope.method) - set(auc.columns))
     lines = [f"## {learner} · {protocol} protocol ({n} datasets × {k} methods"
-             + (f"; left out for failed cells: {', '.join(left_out)}" if left_out else "") + ")", "",
+             + (f"; left out for failed or missing cells: {', '.join(left_out)}" if left_out else "") + ")", "",
              f"Friedman χ² = {chi2:.2f}, p = {p:.2g}; Nemenyi critical difference (α = 0.05) = {cd:.2f} ranks. "
              f"Plot: `{plot.name}`. Scores are means over datasets of the fixed default (classes balanced); "
              + ("the grid-best columns pick the best ratio of the grid on the held-out part, as the paper does "

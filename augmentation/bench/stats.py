@@ -69,7 +69,7 @@ def versus_baseline(table: pd.DataFrame, metric: str = "roc_auc", baseline: str 
         rows.append({"method": method, "wins": int((diff > TIE).sum()), "ties": int((np.abs(diff) <= TIE).sum()),
                      "losses": int((diff < -TIE).sum()), "mean_diff": float(diff.mean()) if len(diff) else np.nan,
                      "p_wilcoxon": p})
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=["method", "wins", "ties", "losses", "mean_diff", "p_wilcoxon"])
     out["p_holm"] = holm(out["p_wilcoxon"].to_numpy())
     return out.set_index("method")
 

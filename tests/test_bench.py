@@ -155,3 +155,18 @@ def test_a_grid_ratio_the_method_cannot_reach_leaves_the_grid_not_the_cell(tmp_p
     assert record["status"] == "ok", record["error"]
     assert "0.5" in record["grid_errors"] and "No samples" in record["grid_errors"]["0.5"]
     assert 0.5 < record["roc_auc"] <= record["roc_auc_grid_best"] <= 1
+
+
+def test_rank_statistics_match_the_published_tables():
+    from augmentation.bench import stats
+
+    # Demšar (2006), table 5(a): q_0.05 = 3.164 for 10 methods, so CD = 3.164·sqrt(10·11 / (6·22))
+    assert stats.nemenyi_cd(10, 22) == pytest.approx(3.164 * np.sqrt(110 / 132), abs=1e-3)
+    assert np.allclose(stats.holm(np.array([0.01, 0.04, 0.03, np.nan]))[:3], [0.03, 0.06, 0.06])
+    table = pd.DataFrame({"none": [0.8, 0.7, 0.9, 0.6], "a": [0.9, 0.8, 0.95, 0.7], "b": [0.8, 0.6, 0.9, 0.5]},
+                         index=list("wxyz"))
+    assert stats.mean_ranks(table).to_dict() == {"a": 1.0, "none": 2.25, "b": 2.75}
+    vs = stats.versus_baseline(table)
+    assert (vs.loc["a", ["wins", "ties", "losses"]].tolist(), vs.loc["b", ["wins", "ties", "losses"]].tolist()) == \
+        ([4, 0, 0], [0, 2, 2])
+    assert stats.versus_baseline(table[["none"]]).empty

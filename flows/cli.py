@@ -300,6 +300,73 @@ def contract(data: Path = typer.Option(..., help="CSV or Parquet file"),
     typer.echo(f"wrote {len(suite['expectations'])} expectations to {out}; review the ranges, then set data.contract")
 
 
+@app.command()
+def bench(suite: str = typer.Option("dev", help="dev, paper, study, all, or name,name,… (a name may be a file path.csv:target)"),
+          methods: str = typer.Option("all", help="'all' (none, class_weight and every registered generator) or a list"),
+          learners: str = typer.Option("cart,lr,hgb", help="comma-separated: cart (paper grid), lr, hgb"),
+          protocol: str = typer.Option("paper", help="paper (70/30, copies, ratio grid), cv (5-fold × 3), or both: paper,cv"),
+          seeds: int = typer.Option(1, help="number of seeds (seed, seed+1, …)"), seed: int = typer.Option(0),
+          copies: int = typer.Option(3, help="resampled copies per setting (paper protocol)"),
+          runner: str = typer.Option("local", help="local (progress bar) or dask"),
+          address: Optional[str] = typer.Option(None, help="Dask scheduler address (default: a local cluster)"),
+          workers: int = typer.Option(2, help="local Dask cluster workers"),
+          param: List[str] = typer.Option([], help="method parameter method.key=value, repeatable"),
+          retry_errors: bool = typer.Option(False, help="recompute cells cached as failed"),
+          out: Path = typer.Option(Path("reports/bench"), help="results folder (cache under OUT/cache)")) -> None:
+    """Benchmark methods × datasets × learners × seeds; results.parquet, summary.md and plots in OUT."""
+    import shlex
+    import sys
+    try:
+        by_method: dict = {}
+        for key, value in _parse_params(param).items():
+            method, dot, name = key.partition(".")
+            if not dot or not name:
+                from augmentation.errors import ConfigError
+                raise ConfigError(f"--param {key!r} does not name a method", "write e.g. --param smote.k_neighbors=3")
+            by_method.setdefault(method, {})[name] = value
+        from augmentation.bench import method_names, split_list
+        from augmentation.bench.cells import LEARNERS, PROTOCOLS
+        from augmentation.bench.datasets import suite_names
+        # bad options fail here, before a Prefect server starts
+        suite_names(suite), method_names(methods)
+        split_list(learners, LEARNERS, "--learners"), split_list(protocol, PROTOCOLS, "--protocol")
+        from flows.bench import bench as bench_flow
+        summary = bench_flow(suite=suite, methods=methods, learners=learners, protocol=protocol, seeds=seeds, seed=seed,
+                             copies=copies, runner=runner, address=address, workers=workers, out=str(out),
+                             params=by_method, retry_errors=retry_errors,
+                             command=" ".join(["oversample", *map(shlex.quote, sys.argv[1:])]))
+    except OversamplingError as err:
+        _fail(err)
+    typer.echo(f"{summary['cells']} cells ({summary['computed']} computed, {summary['failed']} failed) in "
+               f"{summary['wall_seconds']:.0f} s · {summary['results']} · {summary['summary']}")
+
+
+@app.command("bench-speed")
+def bench_speed(methods: str = typer.Option("all", help="'all' registered generators or a list"),
+                sizes: str = typer.Option("100,10000,100000", help="numbers of generated points"),
+                seed: int = typer.Option(0), out: Path = typer.Option(Path("reports/bench"))) -> None:
+    """Time and peak memory per generator on 10,000 × 20 data (1,000 minority rows), as ratios to SMOTE."""
+    import shlex
+    import sys
+    from rich.progress import Progress
+    from augmentation.bench import method_names
+    from augmentation.bench.cells import BASELINES
+    from augmentation.bench.report import write_speed
+    from augmentation.bench.speed import speed_table
+    from flows.bench import machine
+    try:
+        names = [m for m in method_names(methods) if m not in BASELINES]
+        counts = [int(s) for s in sizes.split(",") if s]
+        with Progress(transient=True) as bar:
+            job = bar.add_task("speed", total=len(counts) * len(set(names) | {"smote"}))
+            table = speed_table(names, sizes=counts, seed=seed,
+                                progress=lambda what: bar.update(job, advance=1, description=what))
+        path = write_speed(table, out, command=" ".join(["oversample", *map(shlex.quote, sys.argv[1:])]), machine=machine())
+    except OversamplingError as err:
+        _fail(err)
+    typer.echo(path.read_text())
+
+
 @generators_app.command("available")
 def generators_available() -> None:
     """List the registered generators."""

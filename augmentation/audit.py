@@ -232,12 +232,17 @@ def _figure(width: float, height: float):
 
 
 def _draw_map(causal_map: CausalMap) -> str:
-    dag = causal_map.dag
+    dag = nx.DiGraph()  # sorted, so the layout (and the page's bytes) do not depend on set order
+    dag.add_nodes_from(sorted(causal_map.dag))
+    dag.add_edges_from(sorted(causal_map.dag.edges))
     layers = {n: causal_map.variable(n).tier for n in dag}
     if any(v is None for v in layers.values()):
         layers = {n: i for i, gen in enumerate(nx.topological_generations(dag)) for n in gen}
-    nx.set_node_attributes(dag, layers, "layer")
-    pos = nx.multipartite_layout(dag, subset_key="layer")
+    # columns by layer, nodes sorted within each (networkx's multipartite_layout depends on set order)
+    pos = {}
+    for x, layer in enumerate(sorted(set(layers.values()))):
+        column = sorted(n for n in dag if layers[n] == layer)
+        pos.update({n: (float(x), (len(column) - 1) / 2 - i) for i, n in enumerate(column)})
     fig, ax = _figure(9, 5)
     colours = ["#f4b6b6" if n == causal_map.label else "#cccccc" if causal_map.variable(n).immutable else "#b6d4f4"
                for n in dag]

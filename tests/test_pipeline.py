@@ -32,7 +32,8 @@ def test_flow_and_dvc_repro_write_the_same_outputs(project, prefect_server):
     assert summary["dvc"].startswith("recorded"), summary["dvc"]
     methods = [row["method"] for row in summary["rows"]]
     assert methods == ["none", "class_weight", "random", "smote", "smotenc"]
-    flow_outputs = read_all(METRICS + ["data/split/train.parquet", "data/synthetic/smote.parquet"])
+    flow_outputs = read_all(METRICS + ["data/split/train.parquet", "data/synthetic/smote.parquet",
+                                       "reports/summary.md", "reports/audit.html"])
 
     # After the flow, DVC knows the outputs: nothing to re-run, and the remote holds them.
     status = dvc("status", "--json")

@@ -11,22 +11,16 @@ from augmentation import io
 from augmentation.causal_check import check_causal_structure
 from augmentation.causal_map import CausalMap
 from augmentation.scorecard import counterfactual_sanity, effect_consistency, mechanism_fidelity, structure_recovery
-from augmentation.errors import ConfigError
 from augmentation.synthesis import PROVENANCE
 from augmentation.seeding import derive_seed
 from tasks import paths, stage
-from tasks.params import Params
+from tasks.params import Params, read_yaml
 
 
 def load_map(path: str | Path) -> CausalMap:
     """The causal map file named in data.graph, checked (acyclic, known nodes, valid per-variable entries)."""
     path = Path(path)
-    if not path.exists():
-        raise ConfigError(f"causal graph file {path} does not exist", "fix data.graph in params.yaml, or set it to null")
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}", "fix the YAML syntax at the line shown") from exc
+    raw = read_yaml(path, what="causal graph file", fix="fix data.graph in params.yaml, or set it to null")
     return CausalMap.from_dict(raw, source=str(path))
 
 

@@ -123,15 +123,20 @@ class Params:
     recalibrate: Recalibrate = field(default_factory=Recalibrate)
 
 
+def read_yaml(path: Path, *, what: str, fix: str) -> dict:
+    """A YAML file's mapping; a missing file or bad YAML is a ConfigError naming ``what`` and the fix."""
+    if not path.exists():
+        raise ConfigError(f"{what} {path} does not exist", fix)
+    try:
+        return yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}", "fix the YAML syntax at the line shown") from exc
+
+
 def load_params(path: str | Path = DEFAULT_PARAMS) -> Params:
     """Read and check a params file; every problem names the key and the fix."""
     path = Path(path)
-    if not path.exists():
-        raise ConfigError(f"params file {path} does not exist", "run from the project folder, or pass --params FILE")
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}", "fix the YAML syntax at the line shown") from exc
+    raw = read_yaml(path, what="params file", fix="run from the project folder, or pass --params FILE")
     params = _build(Params, raw, where=str(path))
     _check(params, path)
     return params

@@ -13,7 +13,13 @@ Datasets (training rows and a separate real hold-out drawn from the same model):
   transformed, with cdt's consensus graph minus the edge PIP2 -> PIP3 (it closes the cycle
   PIP2 -> PIP3 -> plcg -> PIP2). The minority is Raf's rare high regime: praf above its 95th
   percentile becomes the label (parents PKC and PKA, child pmek); there is no separate hold-out, so
-  the cells are split 60/40 (stratified, seeded).
+  the cells are split 60/40 (stratified, seeded);
+- child: the CHILD Bayesian network (Spiegelhalter 1992, 20 discrete nodes, 25 edges) bundled with
+  pgmpy (read from the package, nothing downloaded), sampled forward (training and hold-out with
+  different seeds); the label is HypDistrib = Unequal (about 10%, parents DuctFlow and CardiacMixing,
+  child LowerBodyO2); its DAG is the map. The other nodes stay categorical, except the exposure
+  DuctFlow, coded by its flow direction (0 left-to-right, 1 none, 2 right-to-left) as a bounded
+  integer so the backdoor effect has a per-unit scale.
 Every generator's rows go through the constraint layer (repair) like in the pipeline.
 """
 
@@ -37,7 +43,7 @@ from augmentation.simulate import simulate_trauma
 from augmentation.synthesis import synthesize
 from augmentation.table import TableSpec, check_table
 
-METHODS = {"smote": ("smote", {}), "borderline1": ("borderline1", {}), "o2": ("o2", {}),
+METHODS = {"smote": ("smote", {}), "borderline1": ("borderline1", {}), "o2": ("o2", {}), "david": ("david", {}),
            "scm": ("scm", {"mode": "ancestral"}), "scm_cf": ("scm", {"mode": "counterfactual"})}
 LEARNERS = {"cart": {"max_depth": 6, "min_samples_leaf": 20}, "logreg": {"C": 1.0}}
 
@@ -91,6 +97,37 @@ def datasets(rows: int, seed: int):
         print("sachs: skipped (the cdt package is not installed: pip install --no-deps cdt==0.6.0)")
     else:
         yield found
+    found = child_network(rows, seed)
+    if found is None:
+        print("child: skipped (pgmpy is not installed: pip install 'pgmpy>=1.1.2,<1.3')")
+    else:
+        yield found
+
+
+def child_network(rows: int, seed: int):
+    import importlib.util
+    import warnings
+
+    if importlib.util.find_spec("pgmpy") is None:
+        return None
+    from pgmpy.utils import get_example_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # get_example_model's deprecation notice (removed in 1.3)
+        model = get_example_model("child")
+    nodes = list(model.nodes())
+    flow = {state: code for code, state in enumerate(["Lt_to_Rt", "None", "Rt_to_Lt"])}
+
+    def draw(n: int, draw_seed: int) -> pd.DataFrame:
+        frame = model.simulate(n_samples=n, seed=draw_seed, show_progress=False)[nodes].astype(str)
+        frame["DuctFlow"] = frame["DuctFlow"].map(flow).astype("int64")
+        return frame
+
+    categorical = tuple(n for n in nodes if n not in ("HypDistrib", "DuctFlow"))
+    graph = {"label": "HypDistrib", "nodes": nodes, "edges": [list(e) for e in model.edges()],
+             "variables": {"DuctFlow": {"type": "integer", "bounds": [0, 2]}}, "exposure": "DuctFlow"}
+    spec = TableSpec(target="HypDistrib", positive_label="Unequal", categorical=categorical, integer=("DuctFlow",))
+    return "child", draw(rows, seed), draw(rows, seed + 1000), spec, graph
 
 
 def sachs(seed: int):

@@ -3,7 +3,7 @@
 Run:  OMP_NUM_THREADS=1 .venv/bin/python docs/bench_causal.py [--rows 6000] [--seed 0] [--out docs/causal_bench.json]
 
 Datasets (training rows and a separate real hold-out drawn from the same model):
-- trauma: the project's simulator (augmentation.simulate) with configs/trauma_graph.yaml;
+- trauma: the project's simulator (augmentation.data.simulate) with configs/trauma_graph.yaml;
 - collider: two independent causes of a rare label (a collider into the label), a child of one
   cause and a child of the label;
 - mediator: a bounded exposure (a proportion in [0, 1]) acting on the label directly and through an
@@ -34,14 +34,15 @@ import numpy as np
 import pandas as pd
 
 from augmentation import generators
-from augmentation.causal_check import check_causal_structure
-from augmentation.causal_map import CausalMap
-from augmentation.constraints import apply_constraints
-from augmentation.evaluation import make_model, score_predictions
-from augmentation.scorecard import counterfactual_sanity, effect_consistency, mechanism_fidelity, structure_recovery
-from augmentation.simulate import simulate_trauma
-from augmentation.synthesis import synthesize
-from augmentation.table import TableSpec, check_table
+from augmentation.causal.independence import check_causal_structure
+from augmentation.causal.map import CausalMap
+from augmentation.causal.constraints import apply_constraints
+from augmentation.evaluation.metrics import score_predictions
+from augmentation.learners import make_model
+from augmentation.causal.scorecard import counterfactual_sanity, effect_consistency, mechanism_fidelity, structure_recovery
+from augmentation.data.simulate import simulate_trauma
+from augmentation.synthesis.classification import synthesize
+from augmentation.data.table import TableSpec, check_table
 
 METHODS = {"smote": ("smote", {}), "borderline1": ("borderline1", {}), "o2": ("o2", {}), "david": ("david", {}),
            "scm": ("scm", {"mode": "ancestral"}), "scm_cf": ("scm", {"mode": "counterfactual"})}

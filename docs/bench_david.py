@@ -15,8 +15,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from augmentation.regression_protocol import evaluate_regression
-from augmentation.table import TableSpec
+from augmentation.evaluation.regression_protocol import evaluate_regression
+from augmentation.data.table import TableSpec
 
 DATASETS = ["diabetes", "yacht_hydrodynamics", "medical_cost", "real_estate_valuation", "concrete", "airfoil"]
 METHODS = ["random", "gaussian_noise", "smoter", "david", "david_no_balance", "david_no_bootstrap"]

@@ -50,7 +50,7 @@ import json, time
 t0 = time.perf_counter()
 import pandas as pd
 from scipy import stats
-from augmentation.table import check_table
+from augmentation.data.table import check_table
 from tasks.params import load_params
 p = load_params(); spec = p.data.spec()
 ref = pd.read_parquet("models/registry/v1/data/train.parquet")
@@ -112,8 +112,8 @@ def main() -> None:
     summary = json.loads(Path("metrics/summary.json").read_text())
     versions.register(p, root=Path("."), summary=summary, trigger={"kind": "manual"}, batches=[], activate=True)
 
-    from augmentation import io
-    from augmentation.simulate import simulate_trauma
+    from augmentation.data import io
+    from augmentation.data.simulate import simulate_trauma
     io.write_parquet(simulate_trauma(rows=100_000, seed=7, drift=1.0), Path("data/incoming/batch-100k.parquet"))
     monitor, monitor_wall = run_python(MONITOR, work)
     peer, peer_wall = run_python(PEER, work)

@@ -76,7 +76,7 @@ def simulate(rows: int = typer.Option(20_000, help="number of patients"), seed: 
              drift: float = typer.Option(0.0, help="shift of the minority distribution (0 = none)"),
              out: Path = typer.Option(..., help="output .csv or .parquet")) -> None:
     """Write the simulated trauma cohort (a structural causal model; the data are NOT real patients)."""
-    from augmentation.simulate import simulate_trauma
+    from augmentation.data.simulate import simulate_trauma
     try:
         frame = simulate_trauma(rows=rows, seed=seed, drift=drift)
         _write(frame, out)
@@ -86,7 +86,7 @@ def simulate(rows: int = typer.Option(20_000, help="number of patients"), seed: 
 
 
 def _write(frame, out: Path) -> None:
-    from augmentation import io
+    from augmentation.data import io
     if out.suffix.lower() == ".csv":
         io.write_text(frame.to_csv(index=False), out)
     elif out.suffix.lower() in {".parquet", ".pq"}:
@@ -97,7 +97,7 @@ def _write(frame, out: Path) -> None:
 
 
 def _spec(frame, target: str, positive: Optional[str], categorical: Optional[str]):
-    from augmentation.table import TableSpec, check_table
+    from augmentation.data.table import TableSpec, check_table
     cats = tuple(c for c in (categorical or "").split(",") if c)
     if not cats:  # text columns are categorical unless the user says otherwise
         cats = tuple(c for c in frame.columns if c != target and frame[c].dtype == object)
@@ -142,12 +142,12 @@ def resample(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
     --param n_samples=0.5 (share of rows, or a count) and --param rare_quantile=0.1 or relevance_threshold=0.5.
     """
     import pandas as pd
-    from augmentation import io
-    from augmentation.synthesis import REAL, augment, synthesize
+    from augmentation.data import io
+    from augmentation.synthesis.classification import REAL, augment, synthesize
     try:
         frame = io.read_table(data)
         if _task(frame, target, task) == "regression":
-            from augmentation.regression import check_regression_table, synthesize_regression
+            from augmentation.synthesis.regression import check_regression_table, synthesize_regression
             method = method or "smoter"
             spec = _regression_spec(frame, target, categorical)
             synthetic = synthesize_regression(check_regression_table(frame, spec, source="--data"), spec,
@@ -164,7 +164,7 @@ def resample(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
         synthetic = synthesize(checked, spec, method=method, params=_parse_params(param),
                                sampling_strategy=sampling_strategy, random_state=seed, causal_map=causal_map)
         if causal_map is not None:
-            from augmentation.constraints import apply_constraints
+            from augmentation.causal.constraints import apply_constraints
             synthetic, report = apply_constraints(synthetic, causal_map, real=checked, mode="repair", method=method)
             typer.echo(f"constraints: {report.n_rows_repaired} rows repaired, {report.n_rows_rejected} rejected")
         # Back from the pipeline's 0/1 coding to the file's own label value.
@@ -190,7 +190,7 @@ def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
     Regression: no augmentation and each generator, gradient boosting and ridge, MSE, MAPE, median AE,
     RMSE on the rarest 10% and inverse-density-weighted MSE, on a uniform and a rare-weighted hold-out view.
     """
-    from augmentation import io as _io
+    from augmentation.data import io as _io
     try:
         if _task(_io.read_table(data), target, task) == "regression":
             _evaluate_regression(data, target, methods or "david,smoter", seed, repeats, test_size, categorical, out)
@@ -200,8 +200,8 @@ def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
     methods = methods or "smote"
     from rich.progress import Progress
     from sklearn.model_selection import train_test_split
-    from augmentation import io
-    from augmentation.protocol import BASELINES, evaluate_methods, fresh_synthesis
+    from augmentation.data import io
+    from augmentation.evaluation.protocol import BASELINES, evaluate_methods, fresh_synthesis
     from augmentation.seeding import derive_seed
     try:
         checked, spec, _ = _spec(io.read_table(data), target, positive, categorical)
@@ -244,7 +244,7 @@ def _task(frame, target: str, task: str) -> str:
 
 
 def _regression_spec(frame, target: str, categorical: Optional[str]):
-    from augmentation.table import TableSpec
+    from augmentation.data.table import TableSpec
     cats = tuple(c for c in (categorical or "").split(",") if c)
     if not cats:
         cats = tuple(c for c in frame.columns if c != target and frame[c].dtype == object)
@@ -255,10 +255,10 @@ def _regression_spec(frame, target: str, categorical: Optional[str]):
 def _evaluate_regression(data: Path, target: str, methods: str, seed: int, repeats: int, test_size: float,
                          categorical: Optional[str], out: Path) -> None:
     from rich.progress import Progress
-    from augmentation import io
+    from augmentation.data import io
     from augmentation.generators import regression as samplers
-    from augmentation.regression import check_regression_table
-    from augmentation.regression_protocol import evaluate_regression
+    from augmentation.synthesis.regression import check_regression_table
+    from augmentation.evaluation.regression_protocol import evaluate_regression
     frame = io.read_table(data)
     spec = _regression_spec(frame, target, categorical)
     check_regression_table(frame, spec, source="--data")
@@ -285,9 +285,9 @@ def contract(data: Path = typer.Option(..., help="CSV or Parquet file"),
              name: Optional[str] = typer.Option(None, help="suite name (default: the file's stem)"),
              out: Path = typer.Option(..., help="suite JSON to write, e.g. expectations/my_cohort.json")) -> None:
     """Draft a data contract (Great Expectations suite) from a file, for you to review and commit."""
-    from augmentation import io
-    from augmentation.contract import validate_frame
-    from augmentation.contract_draft import draft_suite
+    from augmentation.data import io
+    from augmentation.contract.suite import validate_frame
+    from augmentation.contract.draft import draft_suite
     try:
         frame = io.read_table(data)
         suite = draft_suite(frame, name=name or data.stem, categorical=[c for c in (categorical or "").split(",") if c])
@@ -508,8 +508,8 @@ def causal_discover(data: Path = typer.Option(..., help="CSV or Parquet file"), 
                     out: Path = typer.Option(..., help="map file to write, e.g. configs/my_graph.yaml")) -> None:
     """Propose a causal map with PC (causal-learn) and background knowledge, marked as not yet reviewed."""
     import yaml
-    from augmentation import io
-    from augmentation.discovery import discover_map
+    from augmentation.data import io
+    from augmentation.causal.discovery import discover_map
     try:
         frame = io.read_table(data)
         if target not in frame.columns:

@@ -11,7 +11,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from augmentation import io
+from augmentation.data import io
 from augmentation.errors import OversamplingError
 from flows.retrain import STAGE_TASKS
 from tasks import batches, monitor, recalibrate as recal, versions

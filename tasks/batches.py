@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from augmentation import io
+from augmentation.data import io
 from augmentation.errors import OversamplingError
-from augmentation.table import check_table
+from augmentation.data.table import check_table
 from tasks import stage
 from tasks.params import Params
 from tasks.validate import validate

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from augmentation import io
-from augmentation.protocol import evaluate_methods, generation_seed
+from augmentation.data import io
+from augmentation.evaluation.protocol import evaluate_methods, generation_seed
 from tasks import paths, stage
 from tasks.params import Params
 from tasks.synthesize import causal_map, generate_constrained

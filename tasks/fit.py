@@ -6,8 +6,8 @@ import pandas as pd
 
 from augmentation import generators
 from augmentation.generators import store
-from augmentation.protocol import generation_seed
-from augmentation.synthesis import synthesize
+from augmentation.evaluation.protocol import generation_seed
+from augmentation.synthesis.classification import synthesize
 from tasks import paths, stage
 from tasks.params import Params
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from augmentation import io
-from augmentation.table import check_table
+from augmentation.data import io
+from augmentation.data.table import check_table
 from tasks import paths, stage
 from tasks.params import Params
 
@@ -12,11 +12,11 @@ def load_source(p: Params):
     """The raw table from the configured source, checked for the problems that would break later stages."""
     d = p.data
     if d.source == "simulator":
-        from augmentation.simulate import simulate_trauma
+        from augmentation.data.simulate import simulate_trauma
         frame = simulate_trauma(rows=p.simulate.rows, seed=p.seed, drift=p.simulate.drift)
         where = "the simulator"
     elif d.source == "german_credit":
-        from augmentation.examples import load_german_credit
+        from augmentation.data.examples import load_german_credit
         frame, where = load_german_credit(), "the German credit example"
     elif d.source == "file":
         frame, where = io.read_table(d.path), d.path

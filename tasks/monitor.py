@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from augmentation import io
-from augmentation.table import check_table
+from augmentation.data import io
+from augmentation.data.table import check_table
 from tasks import stage
 from tasks.params import Params
 from tasks.versions import registry
@@ -21,7 +21,7 @@ def report_paths(batch_id: str) -> tuple[Path, Path]:
 
 def check_drift(p: Params, batch_path: Path) -> dict:
     """Compare a batch with the active version; write ``reports/drift/<batch>.html|.json`` and return the numbers."""
-    from augmentation.drift import detect_drift, write_html
+    from augmentation.monitoring.drift import detect_drift, write_html
 
     reg = registry(p)
     active = reg.active()

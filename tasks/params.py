@@ -13,7 +13,7 @@ import yaml
 
 from augmentation import generators
 from augmentation.errors import ConfigError
-from augmentation.table import TableSpec
+from augmentation.data.table import TableSpec
 
 DEFAULT_PARAMS = Path("params.yaml")
 

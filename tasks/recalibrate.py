@@ -17,11 +17,11 @@ from typing import Iterator
 
 import pandas as pd
 
-from augmentation import io
+from augmentation.data import io
 from augmentation.errors import OversamplingError
 from augmentation.generators import store
-from augmentation.protocol import evaluate_methods, generation_seed
-from augmentation.synthesis import synthesize
+from augmentation.evaluation.protocol import evaluate_methods, generation_seed
+from augmentation.synthesis.classification import synthesize
 from tasks import batches, paths
 from tasks.params import Params
 from tasks.versions import registry

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from augmentation import io
+from augmentation.data import io
 from tasks import paths, stage, training_sets
 from tasks.params import Params
 
@@ -150,11 +150,11 @@ def _cell(value) -> str:
 
 
 def audit_html(p: Params, summary: dict) -> str:
-    """The self-contained audit page (augmentation.audit) from this run's outputs."""
+    """The self-contained audit page (augmentation.reporting.audit) from this run's outputs."""
     import pandas as pd
 
-    from augmentation.audit import render
-    from augmentation.synthesis import PROVENANCE
+    from augmentation.reporting.audit import render
+    from augmentation.synthesis.classification import PROVENANCE
     from tasks.causal import load_map
 
     train = pd.read_parquet(paths.TRAIN)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from augmentation import io
+from augmentation.data import io
 from augmentation.seeding import derive_seed
-from augmentation.table import check_table
+from augmentation.data.table import check_table
 from tasks import paths, stage
 from tasks.params import Params
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from augmentation import generators, io
-from augmentation.causal_map import CausalMap
-from augmentation.constraints import ConstraintReport, apply_constraints
+from augmentation import generators
+from augmentation.data import io
+from augmentation.causal.map import CausalMap
+from augmentation.causal.constraints import ConstraintReport, apply_constraints
 from augmentation.generators import store
-from augmentation.synthesis import augment, mark, synthesize_with_diagnostics
-from augmentation.table import TableSpec
+from augmentation.synthesis.classification import augment, mark, synthesize_with_diagnostics
+from augmentation.data.table import TableSpec
 from tasks import paths, stage
 from tasks.params import Params
 from tasks.validate import validate

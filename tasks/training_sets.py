@@ -6,8 +6,8 @@ from typing import Iterator
 
 import pandas as pd
 
-from augmentation.protocol import BASELINES
-from augmentation.synthesis import PROVENANCE
+from augmentation.evaluation.protocol import BASELINES
+from augmentation.synthesis.classification import PROVENANCE
 from tasks import paths
 from tasks.params import Params
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from augmentation import io
+from augmentation.data import io
 from tasks import paths, stage
 from tasks.params import Params
 
 
 def validate(frame: pd.DataFrame, p: Params, *, name: str) -> dict:
     """The contract's result for ``frame`` as a dict; a failure raises, naming column, expectation and values."""
-    from augmentation.contract import load_suite, validate_frame
+    from augmentation.contract.suite import load_suite, validate_frame
 
     result = validate_frame(frame, load_suite(p.data.contract), name=name)
     if not result.passed:

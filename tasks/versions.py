@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from augmentation.errors import DataError
-from augmentation.registry import INDEX, Registry
+from augmentation.monitoring.versions import INDEX, Registry
 from tasks import paths, stage
 from tasks.params import Params
 
@@ -80,7 +80,7 @@ def register(p: Params, *, root: Path, summary: dict, trigger: dict, batches: li
 def _train_hash(root: Path) -> str:
     import pandas as pd
 
-    from augmentation import io
+    from augmentation.data import io
     return io.frame_hash(pd.read_parquet(root / paths.TRAIN))
 
 

@@ -6,14 +6,14 @@ from html.parser import HTMLParser
 
 import pytest
 
-from augmentation.audit import SECTIONS, render, variable_roles
-from augmentation.causal_check import check_causal_structure
-from augmentation.constraints import apply_constraints
+from augmentation.reporting.audit import SECTIONS, render, variable_roles
+from augmentation.causal.independence import check_causal_structure
+from augmentation.causal.constraints import apply_constraints
 from augmentation.generators import store
-from augmentation.scorecard import effect_consistency, mechanism_fidelity, structure_recovery
-from augmentation.simulate import simulate_trauma
-from augmentation.synthesis import synthesize
-from augmentation.table import TableSpec, check_table
+from augmentation.causal.scorecard import effect_consistency, mechanism_fidelity, structure_recovery
+from augmentation.data.simulate import simulate_trauma
+from augmentation.synthesis.classification import synthesize
+from augmentation.data.table import TableSpec, check_table
 from tasks.causal import load_map
 
 SPEC = TableSpec(target="mortality", categorical=("sex",), integer=("age", "iss", "resp_rate", "gcs"))

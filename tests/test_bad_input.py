@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from augmentation.errors import ConfigError, DataError
-from augmentation.simulate import simulate_trauma
+from augmentation.data.simulate import simulate_trauma
 from flows.cli import app
 from tasks import fit, ingest, paths, split, validate
 from tasks.params import load_params

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from augmentation.causal_map import CausalMap
-from augmentation.table import check_table
+from augmentation.causal.map import CausalMap
+from augmentation.data.table import check_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

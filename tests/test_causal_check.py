@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from augmentation.causal_check import check_causal_structure, implied_independences
+from augmentation.causal.independence import check_causal_structure, implied_independences
 from augmentation.errors import ConfigError, DataError
 
 # Chain x -> y -> z, plus a collider x -> target <- w (w is a categorical str column).

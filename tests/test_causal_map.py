@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from augmentation.causal_map import CausalMap
-from augmentation.discovery import discover_map
+from augmentation.causal.map import CausalMap
+from augmentation.causal.discovery import discover_map
 from augmentation.errors import ConfigError, DataError
-from augmentation.simulate import simulate_trauma
-from augmentation.table import TableSpec
+from augmentation.data.simulate import simulate_trauma
+from augmentation.data.table import TableSpec
 from tasks.causal import load_map
 
 BASE = {"label": "y", "nodes": ["a", "b", "y"], "edges": [["a", "b"], ["b", "y"]]}

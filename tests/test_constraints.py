@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from augmentation.causal_map import CausalMap
-from augmentation.constraints import apply_constraints
+from augmentation.causal.map import CausalMap
+from augmentation.causal.constraints import apply_constraints
 from augmentation.errors import ConfigError
-from augmentation.table import TableSpec
+from augmentation.data.table import TableSpec
 
 MAP = CausalMap.from_dict({
     "label": "y", "nodes": ["age", "sex", "score", "y"],

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from augmentation.contract import ContractResult, load_suite, validate_frame
+from augmentation.contract.suite import ContractResult, load_suite, validate_frame
 from augmentation.errors import ConfigError, DataError
-from augmentation.simulate import simulate_trauma
+from augmentation.data.simulate import simulate_trauma
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from augmentation import io, rare
+from augmentation.data import io
+from augmentation.data import rarity as rare
 from augmentation.errors import ConfigError, DataError
 from augmentation.generators.david import DavidOversampler, DavidRegressionSampler
-from augmentation.regression import synthesize_regression
-from augmentation.synthesis import synthesize
-from augmentation.table import TableSpec
+from augmentation.synthesis.regression import synthesize_regression
+from augmentation.synthesis.classification import synthesize
+from augmentation.data.table import TableSpec
 
 FAST = {"epochs": 15, "patience": 5}
 
@@ -108,7 +109,7 @@ def test_same_seed_same_bytes(mixed):
 
 
 def test_rare_class_rows_for_classification():
-    from augmentation.simulate import simulate_trauma
+    from augmentation.data.simulate import simulate_trauma
 
     cohort = simulate_trauma(rows=1500, seed=4)
     spec = TableSpec(target="mortality", categorical=("sex",), integer=("age", "iss", "resp_rate", "gcs"))

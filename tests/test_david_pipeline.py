@@ -43,7 +43,7 @@ def test_david_in_the_pipeline_stages(project):
 def test_resample_cli_with_david_for_a_rare_class(tmp_path):
     from typer.testing import CliRunner
 
-    from augmentation.simulate import simulate_trauma
+    from augmentation.data.simulate import simulate_trauma
     from flows.cli import app
 
     cohort = simulate_trauma(rows=800, seed=1)

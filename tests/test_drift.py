@@ -19,8 +19,8 @@ from tests.conftest import write_params
 
 
 def drop_batch(name: str, *, drift: float, seed: int, rows: int = 3000) -> Path:
-    from augmentation import io
-    from augmentation.simulate import simulate_trauma
+    from augmentation.data import io
+    from augmentation.data.simulate import simulate_trauma
 
     path = Path("data/incoming") / name
     frame = simulate_trauma(rows=rows, seed=seed, drift=drift)
@@ -128,7 +128,7 @@ def test_a_malformed_batch_is_quarantined_and_nothing_else_changes(site):
 def test_a_killed_recalibration_leaves_the_active_version_and_the_registry_intact(site, prefect_server):
     from prefect.settings import PREFECT_API_URL
 
-    from augmentation.registry import Registry
+    from augmentation.monitoring.versions import Registry
 
     registry = snapshot(site / "models/registry")
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PYTHONPATH": str(site)}
@@ -150,7 +150,7 @@ def test_a_killed_recalibration_leaves_the_active_version_and_the_registry_intac
 def test_sql_rows_past_the_watermark_arrive_as_batches(site):
     import sqlalchemy as sa
 
-    from augmentation.simulate import simulate_trauma
+    from augmentation.data.simulate import simulate_trauma
     from flows.drift import drift_monitor
 
     engine = sa.create_engine("sqlite:///data/ward.db")
@@ -173,7 +173,7 @@ def test_sql_rows_past_the_watermark_arrive_as_batches(site):
 
 def test_the_registry_has_one_writer_at_a_time(tmp_path):
     from augmentation.errors import DataError
-    from augmentation.registry import Registry
+    from augmentation.monitoring.versions import Registry
 
     reg = Registry(tmp_path / "registry")
     with reg.lock():

@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 
 from augmentation.errors import ConfigError
-from augmentation.evaluation import LEARNERS, make_model, score_predictions, summarize
+from augmentation.evaluation.metrics import score_predictions, summarize
+from augmentation.learners import LEARNERS, make_model
 
 
 def test_perfect_probabilities():

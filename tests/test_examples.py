@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import yaml
 
-from augmentation.contract import load_suite, validate_frame
+from augmentation.contract.suite import load_suite, validate_frame
 from augmentation.errors import DataError
-from augmentation.examples import GERMAN_FEATURES, load_german_credit
+from augmentation.data.examples import GERMAN_FEATURES, load_german_credit
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from augmentation.errors import DataError
-from augmentation.fairness import check_fairness
+from augmentation.evaluation.fairness import check_fairness
 
 SEX = pd.Series(["f", "f", "f", "f", "m", "m", "m", "m"], name="sex")
 Y = np.array([1, 0, 1, 0, 1, 0, 1, 0])

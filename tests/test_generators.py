@@ -8,12 +8,13 @@ import pytest
 from imblearn.pipeline import Pipeline
 from sklearn.linear_model import LogisticRegression
 
-from augmentation import generators, io
+from augmentation import generators
+from augmentation.data import io
 from augmentation.errors import ConfigError, DataError
 from augmentation.generators import store
-from augmentation.simulate import simulate_trauma
-from augmentation.synthesis import augment, synthesize
-from augmentation.table import TableSpec
+from augmentation.data.simulate import simulate_trauma
+from augmentation.synthesis.classification import augment, synthesize
+from augmentation.data.table import TableSpec
 
 SPEC = TableSpec(target="mortality", categorical=("sex",), integer=("age", "iss", "resp_rate", "gcs"))
 

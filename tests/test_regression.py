@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from augmentation import rare
+from augmentation.data import rarity as rare
 from augmentation.errors import ConfigError, DataError
 from augmentation.generators import regression as samplers
-from augmentation.regression import score_regression
-from augmentation.regression_protocol import evaluate_regression
-from augmentation.table import TableSpec
+from augmentation.synthesis.regression import score_regression
+from augmentation.evaluation.regression_protocol import evaluate_regression
+from augmentation.data.table import TableSpec
 from flows.cli import app
 
 

@@ -5,12 +5,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from augmentation.causal_map import CausalMap
+from augmentation.causal.map import CausalMap
 from augmentation.errors import ConfigError, DataError
 from augmentation.generators import make_generator
-from augmentation.simulate import simulate_trauma
-from augmentation.synthesis import synthesize
-from augmentation.table import TableSpec, check_table
+from augmentation.data.simulate import simulate_trauma
+from augmentation.synthesis.classification import synthesize
+from augmentation.data.table import TableSpec, check_table
 from tasks.causal import load_map
 
 # age (immutable root) -> dose -> marker, dose -> y, y -> followup (a descendant of the label).

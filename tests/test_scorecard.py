@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from augmentation.causal_map import CausalMap
-from augmentation.scorecard import (counterfactual_sanity, effect_consistency, mechanism_fidelity,
+from augmentation.causal.map import CausalMap
+from augmentation.causal.scorecard import (counterfactual_sanity, effect_consistency, mechanism_fidelity,
                                     structure_recovery)
-from augmentation.table import TableSpec
+from augmentation.data.table import TableSpec
 
 MAP = CausalMap.from_dict({
     "label": "y", "nodes": ["age", "dose", "marker", "y", "followup"],

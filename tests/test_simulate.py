@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from augmentation.errors import ConfigError
-from augmentation.simulate import TRAUMA_EDGES, TRAUMA_NODES, simulate_trauma
+from augmentation.data.simulate import TRAUMA_EDGES, TRAUMA_NODES, simulate_trauma
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from augmentation.simulate import simulate_trauma
+from augmentation.data.simulate import simulate_trauma
 from tasks import ingest, paths
 from tasks.params import load_params
 from tests.conftest import write_params

@@ -44,8 +44,8 @@ def test_shipped_params_files_parse():
 
 
 def test_library_never_imports_the_runners():
-    code = ("import sys, augmentation.synthesis, augmentation.protocol, augmentation.causal_check, "
-            "augmentation.fairness, augmentation.contract, augmentation.simulate, augmentation.drift, augmentation.registry;"
+    code = ("import sys, augmentation.synthesis.classification, augmentation.evaluation.protocol, augmentation.causal.independence, "
+            "augmentation.evaluation.fairness, augmentation.contract.suite, augmentation.data.simulate, augmentation.monitoring.drift, augmentation.monitoring.versions;"
             "print(sorted(m for m in ('prefect', 'dvc', 'yaml') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
@@ -79,7 +79,7 @@ def test_cli_contract_drafts_a_suite_that_guards_the_data(tmp_path):
     import json
 
     import pandas as pd
-    from augmentation.contract import load_suite, validate_frame
+    from augmentation.contract.suite import load_suite, validate_frame
     from flows.cli import app
 
     data = tmp_path / "cohort.csv"

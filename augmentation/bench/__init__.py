@@ -16,7 +16,6 @@ from augmentation.errors import ConfigError
 def method_names(methods: str = "all") -> list[str]:
     """``all``: the baselines and every registered generator that works on numeric data; else a list."""
     from augmentation import generators
-
     numeric = [m for m in generators.available() if not generators.needs_categorical(m) and not generators.needs_map(m)]
     if methods == "all":
         return [*BASELINES, *numeric]

@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from augmentation import io
+from augmentation.data import io
 from augmentation.errors import ConfigError
 from augmentation.seeding import derive_seed
 
@@ -119,7 +119,7 @@ def run_cells(cells: Iterable[Cell], data_paths: dict[str, Path], cache_dir: str
 def run_cell(cell: Cell, data_path: str | Path) -> dict[str, Any]:
     """Scores of one cell: the fixed default per metric, and for ``paper`` the grid-best per metric."""
     from augmentation.bench.datasets import read_dataset
-    from augmentation.evaluation import score_predictions
+    from augmentation.evaluation.metrics import score_predictions
 
     X, y = read_dataset(data_path)
     params = json.loads(cell.params)
@@ -175,7 +175,6 @@ def _splits(cell: Cell, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
 
 def _resample(method: str, params: dict, ratio: float, random_state: int, n_minority: int):
     from augmentation import generators
-
     neighbours = generators.REGISTRY[method][1] if method in generators.REGISTRY else ()
     # small minorities: fewer neighbours than the default, unless the user set them
     kwargs = {k: min(DEFAULT_NEIGHBOURS, max(1, n_minority - 1)) for k in neighbours}

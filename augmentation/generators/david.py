@@ -24,7 +24,7 @@ import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.utils import check_random_state
 
-from augmentation import rare
+from augmentation.data import rarity as rare
 from augmentation.errors import ConfigError, DataError
 
 _DEVICES = ("auto", "cpu", "cuda")

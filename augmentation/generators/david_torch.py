@@ -19,8 +19,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from augmentation import io
-
+from augmentation.data import io
 log = logging.getLogger(__name__)
 
 WEIGHTS = "david.pt"

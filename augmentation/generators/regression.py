@@ -1,6 +1,6 @@
 """Oversamplers for a continuous target: new rows in the rare-target region, by name.
 
-All share DAVID's definition of rarity (``augmentation.rare``): w ∝ 1 / f̂(y)^α, and the region is
+All share DAVID's definition of rarity (``augmentation.data.rarity``): w ∝ 1 / f̂(y)^α, and the region is
 the rarest ``rare_quantile`` share of rows or the rows with relevance ≥ ``relevance_threshold``.
 Each has ``fit_resample(X, y)`` returning the real rows followed by ``n_samples`` new ones.
 
@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 
-from augmentation import rare
+from augmentation.data import rarity as rare
 from augmentation.errors import ConfigError, DataError
 from augmentation.generators.david import DavidRegressionSampler, _as_float_matrix, n_new_rows
 

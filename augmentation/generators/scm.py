@@ -1,6 +1,6 @@
 """``scm``: minority rows from a structural causal model fitted on the user's causal map.
 
-One mechanism per node of the map, the label included (augmentation.mechanisms).
+One mechanism per node of the map, the label included (augmentation.causal.mechanisms).
 Two ways to make minority rows:
 
 ``mode="ancestral"``
@@ -28,7 +28,7 @@ Two ways to make minority rows:
 Columns that are not nodes of the map are not modelled: they are copied jointly from a
 resampled real minority row. Integer nodes are rounded and every node is kept inside its
 bounds (the map's, intersected with the training range). The map's monotone effects are
-monotonic constraints of the mechanisms (see augmentation.mechanisms).
+monotonic constraints of the mechanisms (see augmentation.causal.mechanisms).
 
 The sampler is an imbalanced-learn over-sampler, given the map and the column names at
 construction (synthesis passes them); discrete columns arrive as integer codes.
@@ -44,9 +44,9 @@ import pandas as pd
 from imblearn.over_sampling.base import BaseOverSampler
 from scipy.stats import gaussian_kde
 
-from augmentation.causal_map import CausalMap
+from augmentation.causal.map import CausalMap
 from augmentation.errors import ConfigError, DataError
-from augmentation.mechanisms import fit_mechanisms
+from augmentation.causal.mechanisms import fit_mechanisms
 
 log = logging.getLogger(__name__)
 MODES = ("ancestral", "counterfactual")

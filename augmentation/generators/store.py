@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from augmentation import io
+from augmentation.data import io
 from augmentation.errors import DataError
 
 RECORD = "generator.json"

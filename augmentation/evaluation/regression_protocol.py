@@ -14,12 +14,12 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from augmentation import rare
+from augmentation.data import rarity as rare
 from augmentation.errors import ConfigError
-from augmentation.evaluation import summarize
-from augmentation.regression import score_regression, synthesize_regression
+from augmentation.evaluation.metrics import summarize
+from augmentation.synthesis.regression import score_regression, synthesize_regression
 from augmentation.seeding import derive_seed
-from augmentation.table import TableSpec
+from augmentation.data.table import TableSpec
 
 log = logging.getLogger(__name__)
 

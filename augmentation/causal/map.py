@@ -34,9 +34,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from augmentation.causal_check import _build_dag
+from augmentation.causal.graph import build_dag
 from augmentation.errors import ConfigError, DataError
-from augmentation.table import TableSpec
+from augmentation.data.table import TableSpec
 
 TYPES = ("continuous", "integer", "binary", "categorical")
 DIRECTIONS = ("increasing", "decreasing")
@@ -98,7 +98,7 @@ class CausalMap:
     # -- graph -------------------------------------------------------------------------------
     @property
     def dag(self) -> nx.DiGraph:
-        return _build_dag(self.nodes, self.edges, self.label)
+        return build_dag(self.nodes, self.edges, self.label)
 
     def parents(self, node: str) -> list[str]:
         """Parents in ``nodes`` order (a stable feature order for the mechanisms)."""
@@ -139,7 +139,7 @@ class CausalMap:
             if not isinstance(edge, (list, tuple)) or len(edge) != 2:
                 raise ConfigError(f"edge {edge!r} in {source} is not a [parent, child] pair", "write each edge as [parent, child]")
             edges.append((str(edge[0]), str(edge[1])))
-        dag = _build_dag(nodes, edges, label)  # duplicates, unknown nodes, label, cycles
+        dag = build_dag(nodes, edges, label)  # duplicates, unknown nodes, label, cycles
         variables = {}
         for name, spec in (raw.get("variables") or {}).items():
             variables[name] = _variable(name, spec, nodes, source)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from augmentation.causal_map import CausalMap, Variable
+from augmentation.causal.map import CausalMap, Variable
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from augmentation import io
+from augmentation.data import io
 from augmentation.errors import ConfigError, DataError
 
 INDEX = "registry.json"

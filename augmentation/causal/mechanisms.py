@@ -30,7 +30,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import KFold, cross_val_predict
 
-from augmentation.causal_map import CausalMap
+from augmentation.causal.map import CausalMap
 from augmentation.errors import ConfigError
 
 LEARNERS = ("hgb", "linear")

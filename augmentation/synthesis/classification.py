@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from augmentation import generators
-from augmentation.causal_map import CausalMap
+from augmentation.causal.map import CausalMap
 from augmentation.errors import DataError, OversamplingError
-from augmentation.table import TableSpec
+from augmentation.data.table import TableSpec
 
 log = logging.getLogger(__name__)
 

@@ -113,5 +113,5 @@ def detect_drift(reference: pd.DataFrame, current: pd.DataFrame, *, categorical:
 
 
 def write_html(result: DriftResult, path: str | Path) -> None:
-    from augmentation import io
+    from augmentation.data import io
     io.write_text(result.html, path)

@@ -1,6 +1,6 @@
 """The causal-fidelity scorecard: how much a generator's rows distort the causal structure.
 
-Beside the independence agreement (augmentation.causal_check), four measurements, each
+Beside the independence agreement (augmentation.causal.independence), four measurements, each
 with its own threshold and verdict:
 
 - **structure recovery**: PC (causal-learn, Fisher-z) on the real training rows and on the
@@ -38,9 +38,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from augmentation.causal_map import CausalMap
-from augmentation.discovery import cpdag_pattern, encode, pc_pattern, shd
-from augmentation.mechanisms import fit_mechanisms
+from augmentation.causal.map import CausalMap
+from augmentation.causal.discovery import cpdag_pattern, encode, pc_pattern, shd
+from augmentation.causal.mechanisms import fit_mechanisms
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def effect_consistency(real: pd.DataFrame, synthetic: pd.DataFrame, causal_map: 
 def counterfactual_sanity(real: pd.DataFrame, synthetic: pd.DataFrame, causal_map: CausalMap, *,
                           learners: Mapping[str, dict], categorical: Sequence[str], max_violation: float = 0.05,
                           max_rows: int = 2000, seed: int = 0) -> dict:
-    from augmentation.evaluation import make_model
+    from augmentation.learners import make_model
 
     effects = [m for m in causal_map.monotone if m.effect == causal_map.label]
     if not effects:

@@ -7,10 +7,11 @@ from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from augmentation.evaluation import make_model, score_predictions, summarize
+from augmentation.evaluation.metrics import score_predictions, summarize
+from augmentation.learners import make_model
 from augmentation.seeding import derive_seed
-from augmentation.synthesis import synthesize
-from augmentation.table import TableSpec
+from augmentation.synthesis.classification import synthesize
+from augmentation.data.table import TableSpec
 
 log = logging.getLogger(__name__)
 

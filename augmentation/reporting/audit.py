@@ -19,7 +19,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from augmentation.causal_map import CausalMap
+from augmentation.causal.map import CausalMap
 
 SECTIONS = ("map", "variables", "constraints", "generators", "contract", "scorecard", "fairness", "evaluation",
             "distributions", "drift")

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from augmentation.causal_map import CausalMap
+from augmentation.causal.map import CausalMap
 from augmentation.errors import ConfigError
 
 MODES = ("repair", "reject", "off")

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from augmentation import rare
+from augmentation.data import rarity as rare
 from augmentation.errors import DataError
 from augmentation.generators import regression as samplers
-from augmentation.synthesis import _encode
-from augmentation.table import TableSpec
+from augmentation.synthesis.classification import _encode
+from augmentation.data.table import TableSpec
 
 log = logging.getLogger(__name__)
 

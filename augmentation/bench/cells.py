@@ -69,7 +69,8 @@ def code_version() -> str:
 
     digest = hashlib.sha256(f"{sklearn.__version__}/{imblearn.__version__}/{np.__version__}".encode())
     files = [Path(__file__)] + sorted(Path(generators.__file__).parent.glob("*.py"))
-    for path in files + [Path(__file__).parents[1] / "evaluation.py"]:
+    library = Path(__file__).parents[1]
+    for path in files + [library / "evaluation" / "metrics.py", library / "learners.py"]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -116,8 +116,8 @@ def apply_constraints(synthetic: pd.DataFrame, causal_map: CausalMap, *, real: p
                 reject |= bad
         if repair:
             out[node] = fixed.astype(values.dtype) if pd.api.types.is_integer_dtype(values.dtype) else fixed
-    for expr in causal_map.forbidden:
-        hit = out.eval(expr).to_numpy(dtype=bool) & ~reject
+    for _, mask in causal_map.forbidden_rows(out):
+        hit = mask & ~reject
         count(rejected, "forbidden", hit)
         reject |= hit
     kept = out[~reject].reset_index(drop=True)

@@ -11,7 +11,7 @@ imports yaml)::
       sex: {type: categorical, categories: [F, M], immutable: true, tier: 0}
     monotone:                              # optional: known directions of total effects
       - [spo2, mortality, decreasing]
-    forbidden:                             # optional: row conditions no real row may meet (pandas query)
+    forbidden:                             # optional: row conditions no real row may meet (see expressions.py)
       - "gcs < 3"
     exposure: iss                          # optional: the exposure whose effect on the label is scored
 
@@ -34,6 +34,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from augmentation.causal.expressions import parse
 from augmentation.causal.graph import build_dag
 from augmentation.errors import ConfigError, DataError
 from augmentation.data.table import TableSpec
@@ -168,6 +169,8 @@ class CausalMap:
                                   f"add the edges from {cause} to {effect}, or remove the effect")
             monotone.append(MonotoneEffect(cause, effect, direction))
         forbidden = tuple(str(f) for f in raw.get("forbidden") or ())
+        for expr in forbidden:  # parsed by our own grammar at load, never handed to pandas eval (code execution)
+            parse(expr, nodes, where=source)
         exposure = raw.get("exposure")
         if exposure is not None and (exposure not in nodes or exposure == label or not nx.has_path(dag, exposure, label)):
             raise ConfigError(f"exposure {exposure!r} in {source} is not a node with a directed path to {label!r}",
@@ -189,6 +192,10 @@ class CausalMap:
         return out
 
     # -- against the data ----------------------------------------------------------------------
+    def forbidden_rows(self, frame: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+        """Each forbidden combination with its boolean mask over the rows of ``frame``."""
+        return [(expr, parse(expr, self.nodes).mask(frame)) for expr in self.forbidden]
+
     def complete(self, frame: pd.DataFrame, spec: TableSpec) -> "CausalMap":
         """Check the map against the data and its contract; fill undeclared types and categories from it.
 
@@ -242,12 +249,8 @@ class CausalMap:
                     raise DataError(f"{outside} real row(s) have {node} outside the map's bounds [{low}, {high}]",
                                     f"widen variables.{node}.bounds in the map, or clean the data")
             variables[node] = replace(var, type=kind, categories=categories)
-        for expr in self.forbidden:
-            try:
-                hit = int(frame.eval(expr).sum())
-            except Exception as exc:  # pandas raises many types for a bad expression
-                raise ConfigError(f"forbidden combination {expr!r} in the causal map cannot be evaluated: {exc}",
-                                  "write it as a pandas query over column names, e.g. \"gcs < 3\"") from exc
+        for expr, mask in self.forbidden_rows(frame):
+            hit = int(mask.sum())
             if hit:
                 raise DataError(f"{hit} real row(s) meet the forbidden combination {expr!r}",
                                 "fix the condition in the map (it must describe impossible rows), or clean the data")

@@ -47,7 +47,7 @@ def _dask_runner(address: Optional[str], workers: int, processes: bool):
 
 
 @flow(name="bench", log_prints=True)
-def bench(suite: str = "dev", methods: str = "all", learners: str = "cart,lr,hgb", protocol: str = "paper",
+def bench(suite: str = "dev", methods: str = "all", learners: str = "cart,logreg,hgb", protocol: str = "paper",
           seeds: int = 1, seed: int = 0, copies: int = 3, runner: str = "local", address: Optional[str] = None, workers: int = 2,
           processes: bool = True, out: str = "reports/bench", params: Optional[dict] = None,
           retry_errors: bool = False, progress: bool = True, command: str = "") -> dict:

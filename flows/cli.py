@@ -303,7 +303,7 @@ def contract(data: Path = typer.Option(..., help="CSV or Parquet file"),
 @app.command()
 def bench(suite: str = typer.Option("dev", help="dev, paper, study, all, or name,name,… (a name may be a file path.csv:target)"),
           methods: str = typer.Option("all", help="'all' (none, class_weight and every registered generator) or a list"),
-          learners: str = typer.Option("cart,lr,hgb", help="comma-separated: cart (paper grid), lr, hgb"),
+          learners: str = typer.Option("cart,logreg,hgb", help="comma-separated: cart (paper grid), logreg, hgb"),
           protocol: str = typer.Option("paper", help="paper (70/30, copies, ratio grid), cv (5-fold × 3), or both: paper,cv"),
           seeds: int = typer.Option(1, help="number of seeds (seed, seed+1, …)"), seed: int = typer.Option(0),
           copies: int = typer.Option(3, help="resampled copies per setting (paper protocol)"),

@@ -30,12 +30,6 @@ def write_map(causal_map: CausalMap, path: str | Path, *, header: str = "") -> N
     io.write_text("".join(f"# {line}\n" for line in header.splitlines()) + text, Path(path))
 
 
-def load_graph(path: str | Path) -> tuple[list[str], list[tuple[str, str]], str]:
-    """Nodes, edges and label of a map file."""
-    causal_map = load_map(path)
-    return list(causal_map.nodes), list(causal_map.edges), causal_map.label
-
-
 def run(p: Params) -> list[str]:
     """Per generator: the implied independences, then the causal-fidelity scorecard; one verdict each."""
     if p.data.graph is None:

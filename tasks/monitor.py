@@ -21,7 +21,7 @@ def report_paths(batch_id: str) -> tuple[Path, Path]:
 
 def check_drift(p: Params, batch_path: Path) -> dict:
     """Compare a batch with the active version; write ``reports/drift/<batch>.html|.json`` and return the numbers."""
-    from augmentation.monitoring.drift import detect_drift, write_html
+    from augmentation.monitoring.drift import detect_drift, minority_rate_change, write_html
 
     reg = registry(p)
     active = reg.active()
@@ -37,7 +37,7 @@ def check_drift(p: Params, batch_path: Path) -> dict:
     if len(cur_minority) < p.monitor.min_minority_rows:
         # Too few rows for a distribution test; the minority rate is still a signal.
         ref_rate, cur_rate = float(reference[target].mean()), float(current[target].mean())
-        change = abs(cur_rate - ref_rate) / ref_rate
+        change = minority_rate_change(ref_rate, cur_rate)
         result = {**common, "html": None, "drifted": change >= p.monitor.max_minority_rate_change,
                   "columns": {}, "drifted_columns": [], "drift_share": None, "current_rows": len(cur_minority),
                   "reference_rows": len(ref_minority), "reference_minority_rate": ref_rate,

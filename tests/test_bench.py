@@ -48,7 +48,7 @@ def test_tiny_suite_end_to_end(tmp_path, prefect_server):
     # the real command in its own process, talking to the session's Prefect test server
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "OMP_NUM_THREADS": "1"}
     done = subprocess.run([sys.executable, "-m", "flows.cli", "bench", "--suite", suite,
-                           "--methods", "none,class_weight,smote,random", "--learners", "lr,hgb", "--copies", "2",
+                           "--methods", "none,class_weight,smote,random", "--learners", "logreg,hgb", "--copies", "2",
                            "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "16 cells (16 computed, 0 failed)" in done.stdout
@@ -60,7 +60,7 @@ def test_tiny_suite_end_to_end(tmp_path, prefect_server):
     assert (frame.roc_auc_grid_best >= frame.roc_auc - 1e-12).all()
     summary = (out / "summary.md").read_text()
     assert "Friedman" in summary and "W/T/L vs none" in summary and "grid-best" in summary
-    assert (out / "cd-paper-lr.png").stat().st_size > 1000 and (out / "cd-paper-hgb.png").exists()
+    assert (out / "cd-paper-logreg.png").stat().st_size > 1000 and (out / "cd-paper-hgb.png").exists()
 
 
 def test_resume_after_kill(tmp_path):
@@ -99,7 +99,7 @@ def test_local_and_dask_give_identical_results(tmp_path, prefect_server):
     from flows.bench import bench
 
     suite = ",".join(tiny_suite(tmp_path))
-    common = dict(suite=suite, methods="none,smote,random", learners="cart,lr", copies=2, progress=False)
+    common = dict(suite=suite, methods="none,smote,random", learners="cart,logreg", copies=2, progress=False)
     local = bench(**common, runner="local", out=str(tmp_path / "local"))
     dask = bench(**common, runner="dask", workers=2, out=str(tmp_path / "dask"))
     assert local["computed"] == dask["computed"] == 12  # nothing shared between the two caches
@@ -113,7 +113,7 @@ def test_failing_cell_is_recorded_and_the_rest_go_on(tmp_path):
     from augmentation.bench.datasets import dataset_label
     paths = {dataset_label(s): load_dataset(s, tmp_path / "cache") for s in specs}
     # 200 rows hold ~30 minority rows: 80 neighbours cannot be found, so every smote cell fails
-    cells = plan_cells(list(paths), ["none", "smote", "random"], ["lr"], ["paper"], 1, copies=1,
+    cells = plan_cells(list(paths), ["none", "smote", "random"], ["logreg"], ["paper"], 1, copies=1,
                        params={"smote": {"k_neighbors": 80}})
     records = run_cells(cells, paths, tmp_path / "cache")
     status = {(r["dataset"], r["method"]): r["status"] for r in records}
@@ -122,7 +122,7 @@ def test_failing_cell_is_recorded_and_the_rest_go_on(tmp_path):
     assert all("n_neighbors" in r["error"] or "neighbo" in r["error"] for r in failed)
     summary = write_report(results_frame(records), tmp_path / "out", title="t", command="c", wall_seconds=1, machine="m")
     text = summary.read_text()
-    assert "## Failed cells" in text and "| tiny0 | smote | lr |" in text
+    assert "## Failed cells" in text and "| tiny0 | smote | logreg |" in text
     # a rerun reuses the recorded failure; --retry-errors computes it again
     again = run_cells(cells, paths, tmp_path / "cache")
     assert all(r["cached"] for r in again)
@@ -150,7 +150,7 @@ def test_a_grid_ratio_the_method_cannot_reach_leaves_the_grid_not_the_cell(tmp_p
                                flip_y=0, random_state=3)
     pd.DataFrame(X).assign(y=y).to_csv(tmp_path / "near.csv", index=False)
     path = load_dataset(f"{tmp_path / 'near.csv'}:y", tmp_path / "cache")
-    record = cached_cell(Cell(dataset="near", method="adasyn", learner="lr", seed=0, protocol="paper", copies=1),
+    record = cached_cell(Cell(dataset="near", method="adasyn", learner="logreg", seed=0, protocol="paper", copies=1),
                          path, tmp_path / "cache")
     assert record["status"] == "ok", record["error"]
     assert "0.5" in record["grid_errors"] and "No samples" in record["grid_errors"]["0.5"]

@@ -29,12 +29,12 @@ import numpy as np
 
 from augmentation.data import io
 from augmentation.errors import ConfigError
+from augmentation.evaluation.metrics import METRICS
+from augmentation.evaluation.protocol import BASELINES
+from augmentation.learners import LEARNERS, estimator
 from augmentation.seeding import derive_seed
 
 PROTOCOLS = ("paper", "cv")
-LEARNERS = ("cart", "lr", "hgb")
-BASELINES = ("none", "class_weight")
-METRICS = ("roc_auc", "f1", "g_mean", "pr_auc", "brier")
 LOWER_IS_BETTER = ("brier",)
 RATIO_GRID = (0.25, 0.5, 0.75, 1.0)  # minority / majority after resampling; 1.0 is the fixed default
 CART_GRID = {"criterion": ["gini", "entropy"], "max_depth": [3, 5, 10, 20, 50, 100]}  # the paper's 3…100
@@ -185,17 +185,15 @@ def _resample(method: str, params: dict, ratio: float, random_state: int, n_mino
 
 
 def _learner(learner: str, class_weight: str | None, random_state: int):
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.linear_model import LogisticRegression
+    """The benchmark's form of each learner: CART as the O² paper's grid search, logreg on standardised features."""
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-    from sklearn.tree import DecisionTreeClassifier
 
+    model = estimator(learner, class_weight=class_weight, random_state=random_state)
     if learner == "cart":
-        tree = DecisionTreeClassifier(class_weight=class_weight, random_state=random_state)
-        return GridSearchCV(tree, CART_GRID, scoring="roc_auc",
+        return GridSearchCV(model, CART_GRID, scoring="roc_auc",
                             cv=StratifiedKFold(3, shuffle=True, random_state=random_state))
-    if learner == "lr":
-        return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, class_weight=class_weight))
-    return HistGradientBoostingClassifier(class_weight=class_weight, random_state=random_state)
+    if learner == "logreg":
+        return make_pipeline(StandardScaler(), model)
+    return model

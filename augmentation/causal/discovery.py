@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from augmentation.causal.map import CausalMap, Variable
+from augmentation.data.table import category_codes
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def encode(frame: pd.DataFrame, columns: Sequence[str], categorical: Sequence[st
     for j, col in enumerate(columns):
         values = frame[col]
         if col in categorical or not pd.api.types.is_numeric_dtype(values):
-            out[:, j] = pd.Categorical(values.astype(str), categories=sorted(values.astype(str).unique())).codes
+            out[:, j] = category_codes(values)
         else:
             out[:, j] = values.to_numpy(dtype=float)
     return out

@@ -39,6 +39,8 @@ import numpy as np
 import pandas as pd
 
 from augmentation.causal.graph import build_dag
+from augmentation.data.io import json_safe
+from augmentation.data.table import category_codes
 from augmentation.errors import ConfigError, DataError
 
 
@@ -105,13 +107,7 @@ class CausalCheckResult:
 
     def to_dict(self) -> dict:
         def test_dict(t: IndependenceTest) -> dict:
-            d = asdict(t)
-            d["given"] = list(t.given)
-            for key in ("p_real", "p_synthetic"):
-                # NaN is not valid JSON; an undefined p-value becomes null.
-                d[key] = float(d[key]) if math.isfinite(d[key]) else None
-            d["holds_real"], d["holds_synthetic"] = bool(t.holds_real), bool(t.holds_synthetic)
-            return d
+            return json_safe(asdict(t))  # an undefined (NaN) p-value becomes null
 
         return {
             "method": self.method,
@@ -137,9 +133,9 @@ def _encode(frames: list[pd.DataFrame], columns: list[str], categorical: set[str
     for j, col in enumerate(columns):
         if col in categorical:
             # One sorted category list over both frames, so a value gets the same code in each.
-            cats = sorted(set().union(*(f[col].astype(str).unique() for f in frames)))
+            cats = set().union(*(f[col].astype(str).unique() for f in frames))
             for m, f in zip(out, frames):
-                m[:, j] = pd.Categorical(f[col].astype(str), categories=cats).codes
+                m[:, j] = category_codes(f[col], cats)
             continue
         for m, f, name in zip(out, frames, ("real", "synthetic")):
             series = f[col]
@@ -177,6 +173,15 @@ def _p_value(data: np.ndarray, i: int, j: int, cond: list[int]) -> tuple[float, 
     return p, None
 
 
+def comparison_set(real: pd.DataFrame, synthetic: pd.DataFrame, label: str, rng: np.random.Generator) -> pd.DataFrame:
+    """Real majority + synthetic minority rows, as many as the real minority (fewer if fewer were made)."""
+    minority = real[label].to_numpy() == 1
+    n = int(minority.sum())
+    if len(synthetic) > n:
+        synthetic = synthetic.iloc[np.sort(rng.choice(len(synthetic), size=n, replace=False))]
+    return pd.concat([real[~minority], synthetic], ignore_index=True)
+
+
 def check_causal_structure(
     real: pd.DataFrame,
     synthetic_minority: pd.DataFrame,
@@ -210,15 +215,7 @@ def check_causal_structure(
         if len(frame) == 0:
             raise DataError(f"the {name} minority data has no rows", "give the check at least a few minority rows")
 
-    is_minority = real[label].to_numpy() == 1
-    n = int(is_minority.sum())
-    rng = np.random.default_rng(seed)
-    if len(synthetic_minority) > n:
-        picked = np.sort(rng.choice(len(synthetic_minority), size=n, replace=False))
-        synthetic_sample = synthetic_minority.iloc[picked]
-    else:
-        synthetic_sample = synthetic_minority
-    comparison = pd.concat([real[~is_minority], synthetic_sample], ignore_index=True)
+    comparison = comparison_set(real, synthetic_minority, label, np.random.default_rng(seed))
     real_m, synth_m = _encode([real, comparison], used, set(categorical))
 
     index = {name: k for k, name in enumerate(used)}
@@ -254,5 +251,5 @@ def check_causal_structure(
         alpha=alpha,
         n_rows=len(real),
         skipped=[t for t in tests if t.skipped is not None],
-        n_rows_synthetic=len(synthetic_sample),
+        n_rows_synthetic=len(comparison) - int((real[label].to_numpy() != 1).sum()),
     )

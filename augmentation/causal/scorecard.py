@@ -40,18 +40,11 @@ import pandas as pd
 
 from augmentation.causal.map import CausalMap
 from augmentation.causal.discovery import cpdag_pattern, encode, pc_pattern, shd
+from augmentation.causal.independence import comparison_set
 from augmentation.causal.mechanisms import fit_mechanisms
+from augmentation.data.table import category_codes
 
 log = logging.getLogger(__name__)
-
-
-def comparison_set(real: pd.DataFrame, synthetic: pd.DataFrame, label: str, rng: np.random.Generator) -> pd.DataFrame:
-    """Real majority + synthetic minority rows, as many as the real minority (fewer if fewer were made)."""
-    minority = real[label].to_numpy() == 1
-    n = int(minority.sum())
-    if len(synthetic) > n:
-        synthetic = synthetic.iloc[np.sort(rng.choice(len(synthetic), size=n, replace=False))]
-    return pd.concat([real[~minority], synthetic], ignore_index=True)
 
 
 def numeric_frame(frame: pd.DataFrame, causal_map: CausalMap) -> pd.DataFrame:
@@ -60,8 +53,7 @@ def numeric_frame(frame: pd.DataFrame, causal_map: CausalMap) -> pd.DataFrame:
     for node in causal_map.nodes:
         var = causal_map.variable(node)
         if var.discrete and node != causal_map.label:
-            cats = sorted({str(c) for c in (var.categories or frame[node].unique())})
-            out[node] = pd.Categorical(frame[node].astype(str), categories=cats).codes.astype(float)
+            out[node] = category_codes(frame[node], var.categories or frame[node].unique()).astype(float)
         else:
             out[node] = frame[node].to_numpy(dtype=float)
     return out

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from augmentation.data.io import json_safe
 from augmentation.errors import ConfigError, DataError
 
 _MAX_OFFENDING = 5
@@ -80,7 +81,7 @@ class ContractResult:
             "name": str(self.name),
             "passed": bool(self.passed),
             "n_expectations": int(self.n_expectations),
-            "failures": [_json_safe(asdict(f)) for f in self.failures],
+            "failures": [json_safe(asdict(f)) for f in self.failures],
         }
 
     def message(self) -> str:
@@ -258,7 +259,7 @@ def _failure(result) -> ContractFailure:
     return ContractFailure(
         column=None if column is None else str(column),
         expectation=str(config.type),
-        offending=_json_safe(offending),
+        offending=json_safe(offending),
         unexpected_count=None if count is None else int(count),
         note=note,
     )
@@ -284,32 +285,13 @@ def _distinct(values: list) -> list:
     out: list = []
     seen: set = set()
     for value in values:
-        key = repr(_json_safe(value))
+        key = repr(json_safe(value))
         if key not in seen:
             seen.add(key)
             out.append(value)
         if len(out) == _MAX_OFFENDING:
             break
     return out
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else str(value)
-    if value is None or value is pd.NaT or isinstance(value, (bool, int, float, str)):
-        return None if value is pd.NaT else value
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
 
 
 def _show(value: Any) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from augmentation.errors import ConfigError, DataError
@@ -86,15 +88,29 @@ def write_text(text: str, path: str | Path) -> None:
 
 
 def write_json(data: Any, path: str | Path) -> None:
-    write_text(json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n", path)
+    write_text(json.dumps(json_safe(data), indent=2, sort_keys=True, allow_nan=False) + "\n", path)
 
 
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
+def json_safe(value: Any) -> Any:
+    """Plain JSON values: numpy scalars and arrays cast, NaN/NaT as null, ±inf as "inf"/"-inf", keys as text, anything else as its text."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else str(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
     if isinstance(value, Path):
         return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
 
 
 def frame_hash(frame: pd.DataFrame) -> str:

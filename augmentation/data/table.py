@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,3 +70,14 @@ def check_table(frame: pd.DataFrame, spec: TableSpec, *, source: str = "the data
     out = frame.copy()
     out[spec.target] = (labels.astype(str) == str(spec.positive_label)).astype("int64")
     return out
+
+
+def category_codes(values: pd.Series, categories: Iterable[Any] | None = None) -> np.ndarray:
+    """Integer codes of a categorical column, by sorted text value; -1 for a value outside ``categories``.
+
+    ``categories`` defaults to the column's own values; pass the union over several frames so that one
+    value gets the same code in each.
+    """
+    text = values.astype(str)
+    levels = sorted({str(c) for c in (text.unique() if categories is None else categories)})
+    return pd.Categorical(text, categories=levels).codes

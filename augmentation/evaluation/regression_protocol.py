@@ -20,32 +20,15 @@ from augmentation.evaluation.metrics import summarize
 from augmentation.synthesis.regression import score_regression, synthesize_regression
 from augmentation.seeding import derive_seed
 from augmentation.data.table import TableSpec
+from augmentation.learners import REGRESSION_LEARNERS, make_model
 
 log = logging.getLogger(__name__)
 
-LEARNERS = ("gbm", "linear")
 VIEWS = ("uniform", "rare")
 
 
-def make_regressor(learner: str, *, numeric: Sequence[str], categorical: Sequence[str], random_state: int):
-    """``gbm``: HistGradientBoostingRegressor; ``linear``: standardised ridge regression (alpha=1)."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.ensemble import HistGradientBoostingRegressor
-    from sklearn.linear_model import Ridge
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    if learner not in LEARNERS:
-        raise ConfigError(f"unknown regression learner {learner!r}", f"use one of {list(LEARNERS)}")
-    parts = [("num", StandardScaler(), list(numeric))] if numeric else []
-    if categorical:
-        parts.append(("cat", OneHotEncoder(handle_unknown="ignore"), list(categorical)))
-    model = HistGradientBoostingRegressor(random_state=random_state) if learner == "gbm" else Ridge(alpha=1.0)
-    return Pipeline([("prep", ColumnTransformer(parts, remainder="drop")), ("model", model)])
-
-
 def evaluate_regression(frame: pd.DataFrame, spec: TableSpec, *, methods: Sequence[str],
-                        params: Mapping[str, dict] | None = None, learners: Sequence[str] = LEARNERS,
+                        params: Mapping[str, dict] | None = None, learners: Sequence[str] = REGRESSION_LEARNERS,
                         seeds: int = 5, test_size: float = 0.4, seed: int = 0, alpha: float = 0.5,
                         progress: Callable[[str], None] | None = None) -> dict:
     """``{method: {learner: {view: {metric: {mean, std, min, max}}}}}``; ``none`` (no augmentation) comes first."""
@@ -72,7 +55,7 @@ def evaluate_regression(frame: pd.DataFrame, spec: TableSpec, *, methods: Sequen
                                             random_state=derive_seed(seed, "generate", method, s))
                 rows = pd.concat([train, new], ignore_index=True)
             for learner in learners:
-                model = make_regressor(learner, numeric=spec.numeric(rows), categorical=list(spec.categorical),
+                model = make_model(learner, numeric=spec.numeric(rows), categorical=list(spec.categorical),
                                        random_state=derive_seed(seed, "learner", learner, s))
                 model.fit(rows[spec.features(rows)], rows[spec.target].to_numpy(dtype=float))
                 for view, part in views.items():

@@ -19,6 +19,11 @@ NUMERIC_TEST = "ks"
 CATEGORICAL_TEST = "chisquare"
 
 
+def minority_rate_change(reference_rate: float, current_rate: float) -> float:
+    """Relative change of the minority rate (0.5: half as large again, or half as small)."""
+    return abs(current_rate - reference_rate) / reference_rate
+
+
 @dataclass
 class DriftResult:
     """One batch's minority rows compared with the reference minority rows."""
@@ -39,8 +44,7 @@ class DriftResult:
 
     @property
     def minority_rate_change(self) -> float:
-        """Relative change of the minority rate (0.5: half as large again, or half as small)."""
-        return abs(self.current_minority_rate - self.reference_minority_rate) / self.reference_minority_rate
+        return minority_rate_change(self.reference_minority_rate, self.current_minority_rate)
 
     @property
     def drifted(self) -> bool:

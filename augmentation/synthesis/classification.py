@@ -18,8 +18,9 @@ import pandas as pd
 
 from augmentation import generators
 from augmentation.causal.map import CausalMap
+from augmentation.data.io import json_safe
 from augmentation.errors import DataError, OversamplingError
-from augmentation.data.table import TableSpec
+from augmentation.data.table import TableSpec, category_codes
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def synthesize_with_diagnostics(train: pd.DataFrame, spec: TableSpec, *, method:
     out[spec.target] = np.ones(len(out), dtype=train[spec.target].dtype)
     log.info("%s generated %d rows", method, len(out))
     diagnostics = getattr(sampler, "diagnostics_", None)
-    return out[train.columns], (_finite_json(diagnostics) if diagnostics is not None else None)
+    return out[train.columns], (json_safe(diagnostics) if diagnostics is not None else None)
 
 
 def mark(frame: pd.DataFrame, provenance: str) -> pd.DataFrame:
@@ -92,15 +93,6 @@ def mark(frame: pd.DataFrame, provenance: str) -> pd.DataFrame:
 def augment(train: pd.DataFrame, synthetic: pd.DataFrame, method: str) -> pd.DataFrame:
     """Real training rows followed by the synthetic ones, each marked with its provenance."""
     return pd.concat([mark(train, REAL), mark(synthetic, method)], ignore_index=True)
-
-
-def _finite_json(diagnostics: dict[str, Any]) -> dict[str, Any]:
-    """Plain JSON values: numpy scalars cast, non-finite floats as None."""
-    out = {}
-    for key, value in diagnostics.items():
-        value = value.item() if hasattr(value, "item") else value
-        out[key] = None if isinstance(value, float) and not np.isfinite(value) else value
-    return out
 
 
 def _ratio(y: np.ndarray, sampling_strategy: float) -> float | str:
@@ -131,7 +123,7 @@ def _encode(X: pd.DataFrame, spec: TableSpec, *, ordinal: bool):
     levels = {c: sorted(X[c].astype(str).unique()) for c in spec.categorical}
     parts = [X[numeric].astype(float)]
     for column, values in levels.items():
-        codes = pd.Categorical(X[column].astype(str), categories=values).codes
+        codes = category_codes(X[column], values)
         if ordinal:
             parts.append(pd.DataFrame({column: codes.astype(float)}, index=X.index))
         else:

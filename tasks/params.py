@@ -176,7 +176,7 @@ class Params(Section):
         return raw
 
 
-_SECTIONS = [name for name, field in Params.model_fields.items() if name != "seed"]
+_SECTIONS = [name for name in Params.model_fields if name != "seed"]
 
 
 def read_yaml(path: Path, *, what: str, fix: str) -> dict:
@@ -195,14 +195,14 @@ def load_params(path: str | Path = DEFAULT_PARAMS) -> Params:
     raw = read_yaml(path, what="params file", fix="run from the project folder, or pass --params FILE")
     if not isinstance(raw, dict):
         raise ConfigError(f"{path} must be a mapping of sections, got {type(raw).__name__}",
-                          "write it as 'section:' lines with 'key: value' lines under them, as in the shipped params.yaml")
+                          "write it as 'section:' lines with 'key: value' lines under them, as params.yaml does")
     try:
         return Params.model_validate(raw)
     except ValidationError as exc:
-        raise config_error(exc, where=str(path)) from None
+        raise _config_error(exc, where=str(path)) from None
 
 
-def config_error(exc: ValidationError, *, where: str) -> ConfigError:
+def _config_error(exc: ValidationError, *, where: str) -> ConfigError:
     """One ConfigError from all of pydantic's errors: each names its key, says what is wrong and how to fix it."""
     problems = [_problem(error, where) for error in exc.errors()]
     if len(problems) == 1:
@@ -232,7 +232,8 @@ def _problem(error: dict, where: str) -> tuple[str, str, str]:
     problem = f"{error['msg']} (got {got if len(got) <= 80 else got[:77] + '...'})"
     name = ".".join(key)
     if isinstance(default, BaseModel):  # a whole section (or the file) is not a mapping
-        return shown, problem, f"write {name or where} as 'key: value' lines, keys from {sorted(type(default).model_fields)}"
+        keys = sorted(type(default).model_fields)
+        return shown, problem, f"write {name or where} as 'key: value' lines, keys from {keys}"
     example = "" if default is None else f", e.g. {name}: {_flow(default)}"
     return shown, problem, f"correct {name} in {where}{example}"
 

@@ -43,10 +43,11 @@ from augmentation.causal.scorecard import counterfactual_sanity, effect_consiste
 from augmentation.data.simulate import simulate_trauma
 from augmentation.synthesis.classification import synthesize
 from augmentation.data.table import TableSpec, check_table
+from tasks.params import Evaluate
 
 METHODS = {"smote": ("smote", {}), "borderline1": ("borderline1", {}), "o2": ("o2", {}), "david": ("david", {}),
            "scm": ("scm", {"mode": "ancestral"}), "scm_cf": ("scm", {"mode": "counterfactual"})}
-LEARNERS = {"cart": {"max_depth": 6, "min_samples_leaf": 20}, "logreg": {"C": 1.0}}
+LEARNERS = Evaluate().learners  # the pipeline's own learners, as params.yaml ships them
 
 
 def _sigmoid(x):

@@ -203,6 +203,7 @@ def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
     from augmentation.data import io
     from augmentation.evaluation.protocol import BASELINES, evaluate_methods, fresh_synthesis
     from augmentation.seeding import derive_seed
+    from tasks.params import Evaluate  # the learners params.yaml ships with
     try:
         checked, spec, _ = _spec(io.read_table(data), target, positive, categorical)
         names = [m for m in methods.split(",") if m]
@@ -215,7 +216,7 @@ def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
             job = bar.add_task("evaluating", total=len(BASELINES) + len(names))
             results = evaluate_methods(train.reset_index(drop=True), test.reset_index(drop=True), spec,
                                        generators=names, synthetic_rows=fresh_synthesis(train, spec, seed=seed),
-                                       learners={"cart": {"max_depth": 6, "min_samples_leaf": 20}, "logreg": {}},
+                                       learners=Evaluate().learners,
                                        repeats=repeats, seed=seed, progress=lambda _: bar.advance(job))
         io.write_json({"data": str(data), "target": target, "seed": seed, "repeats": repeats, "results": results}, out)
     except OversamplingError as err:

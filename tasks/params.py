@@ -1,36 +1,62 @@
-"""params.yaml, parsed once into typed objects that reject unknown keys by name."""
+"""params.yaml, parsed once into frozen pydantic models; every problem in the file is reported at once.
+
+The models' defaults are the shipped params.yaml (tests/test_params.py holds them equal), so a key left out of
+a params file means what it means in the shipped one.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import types
-import typing
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import (BaseModel, ConfigDict, Field, PlainValidator, ValidationError, field_validator,
+                      model_validator)
+from pydantic_core import PydanticCustomError
 
 from augmentation import generators
-from augmentation.errors import ConfigError
 from augmentation.data.table import TableSpec
+from augmentation.errors import ConfigError
+from augmentation.learners import LEARNERS
 
 DEFAULT_PARAMS = Path("params.yaml")
 
+Learner = Literal[LEARNERS]  # the names make_model knows, from their one home
 
-@dataclass(frozen=True)
-class Data:
-    source: str = "simulator"  # simulator | file | sql | german_credit
-    path: str | None = None
+
+def _label(value: Any) -> int | str:
+    # One error for the int | str union instead of one per member; YAML's true/false are not labels.
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise PydanticCustomError("label_type", "Input should be an integer or a string")
+    return value
+
+
+class Section(BaseModel):
+    # strict: YAML already gives numbers and booleans their types, so "3" for an int or 1 for a string is a typo.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Data(Section):
+    source: Literal["simulator", "file", "sql", "german_credit"] = "simulator"
+    path: str | None = None                  # for source: file (CSV or Parquet)
     sql_url: str = "sqlite:///data/source.db"
-    sql_query: str | None = None
+    sql_query: str | None = None             # for source: sql
     target: str = "mortality"
-    positive_label: int | str = 1
-    categorical: list[str] = field(default_factory=list)
-    integer: list[str] = field(default_factory=list)
-    sensitive: str | None = None
+    positive_label: Annotated[int | str, PlainValidator(_label)] = 1
+    categorical: list[str] = Field(default_factory=lambda: ["sex"])
+    integer: list[str] = Field(default_factory=lambda: ["age", "iss", "resp_rate", "gcs"])
+    sensitive: str | None = "sex"
     contract: str = "expectations/trauma.json"
     graph: str | None = "configs/trauma_graph.yaml"
+
+    @model_validator(mode="after")
+    def _source_has_its_input(self) -> Data:
+        if self.source == "file" and not self.path:
+            raise ConfigError("data.source is 'file' but data.path is empty", "set data.path to a CSV or Parquet file")
+        if self.source == "sql" and not self.sql_query:
+            raise ConfigError("data.source is 'sql' but data.sql_query is empty",
+                              "set data.sql_query, e.g. SELECT * FROM cohort")
+        return self
 
     def spec(self) -> TableSpec:
         return TableSpec(target=self.target, positive_label=self.positive_label,
@@ -38,89 +64,119 @@ class Data:
                          sensitive=(self.sensitive,) if self.sensitive else ())
 
 
-@dataclass(frozen=True)
-class Simulate:
-    rows: int = 20_000
-    drift: float = 0.0
+class Simulate(Section):
+    rows: int = Field(20_000, ge=100)        # simulate_trauma's own minimum
+    drift: float = Field(0.0, ge=0)
 
 
-@dataclass(frozen=True)
-class Split:
-    test_size: float = 0.25
+class Split(Section):
+    test_size: float = Field(0.25, gt=0, lt=1)
 
 
-@dataclass(frozen=True)
-class Generators:
-    methods: list[str] = field(default_factory=lambda: ["random", "smote"])
-    sampling_strategy: float = 1.0
-    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+class Generators(Section):
+    methods: list[str] = Field(default_factory=lambda: ["random", "smote", "borderline1", "borderline2", "adasyn",
+                                                        "smotenc", "o2", "david", "scm"])
+    sampling_strategy: float = Field(1.0, gt=0, le=1)  # minority/majority ratio after oversampling
+    params: dict[str, dict[str, Any]] = Field(default_factory=lambda: {"smote": {"k_neighbors": 5}})
+
+    @field_validator("methods")
+    @classmethod
+    def _known_methods(cls, methods: list[str]) -> list[str]:
+        unknown = [name for name in methods if name not in generators.REGISTRY]
+        if unknown:
+            names = ", ".join(map(repr, unknown))
+            raise ConfigError(f"unknown generator{'s' if len(unknown) > 1 else ''} {names}",
+                              f"use names from {generators.available()}")
+        return methods
+
+    @model_validator(mode="after")
+    def _params_name_methods(self) -> Generators:
+        stray = [name for name in self.params if name not in self.methods]
+        if stray:
+            raise ConfigError(f"generators.params names {', '.join(map(repr, stray))}, not in generators.methods",
+                              "add it to generators.methods or remove its params")
+        return self
 
 
-@dataclass(frozen=True)
-class CausalCheck:
-    alpha: float = 0.01
-    max_broken_share: float = 0.2
+class CausalCheck(Section):
+    alpha: float = Field(0.01, gt=0, lt=1)
+    max_broken_share: float = Field(0.2, ge=0, le=1)
     scorecard: bool = True  # structure recovery, mechanism fidelity, effect consistency, counterfactual sanity
-    max_shd_increase: int = 2
-    max_mechanism_ks: float = 0.1
-    max_effect_z: float = 2.0
-    max_monotone_violation: float = 0.05
-    max_rows: int = 5000
+    max_shd_increase: int = Field(2, ge=0)
+    max_mechanism_ks: float = Field(0.1, ge=0, le=1)
+    max_effect_z: float = Field(2.0, ge=0)
+    max_monotone_violation: float = Field(0.05, ge=0, le=1)
+    max_rows: int = Field(5000, ge=1)
 
 
-@dataclass(frozen=True)
-class Constraints:
-    mode: str = "repair"  # repair | reject | off: the causal map's constraints on every generator's rows
+class Constraints(Section):
+    mode: Literal["repair", "reject", "off"] = "repair"  # the causal map's constraints on every generator's rows
 
 
-@dataclass(frozen=True)
-class Fairness:
-    learner: str = "logreg"
-    max_demographic_parity_difference: float = 0.1
-    max_equalized_odds_difference: float = 0.1
+class Fairness(Section):
+    learner: Learner = "logreg"
+    max_demographic_parity_difference: float = Field(0.1, ge=0, le=1)
+    max_equalized_odds_difference: float = Field(0.1, ge=0, le=1)
 
 
-@dataclass(frozen=True)
-class Evaluate:
-    repeats: int = 3
-    threshold: float = 0.5
-    learners: dict[str, dict[str, Any]] = field(default_factory=lambda: {"cart": {}, "logreg": {}})
+class Evaluate(Section):
+    repeats: int = Field(3, ge=1)
+    threshold: float = Field(0.5, gt=0, lt=1)
+    # Parameter names are checked by make_model, which knows each estimator's; here only the learner names.
+    learners: dict[Learner, dict[str, Any]] = Field(
+        default_factory=lambda: {"cart": {"max_depth": 6, "min_samples_leaf": 20}, "logreg": {"C": 1.0}},
+        min_length=1)
 
 
-@dataclass(frozen=True)
-class Monitor:
+class Monitor(Section):
     incoming: str = "data/incoming"          # drop CSV/Parquet batches here
     quarantine: str = "data/quarantine"      # bad batches land here, each with a .reason.json
     accepted: str = "data/batches"           # accepted batches, in arrival order (the recalibration window)
     sql_url: str | None = None               # read new rows from a SQL table too (any SQLAlchemy URL)
     sql_table: str | None = None
     watermark_column: str | None = None      # rows with a larger value than the last one read are new
-    min_minority_rows: int = 30              # fewer minority rows in a batch: too few to test drift
-    stattest_threshold: float = 0.01         # per-column p-value below which a column counts as drifted
-    max_drift_share: float = 0.3             # recalibrate when at least this share of columns drifted
-    max_minority_rate_change: float = 0.5    # ... or the minority rate moved by this fraction of the reference
+    min_minority_rows: int = Field(30, ge=1)  # fewer minority rows in a batch: too few to test drift
+    stattest_threshold: float = Field(0.01, gt=0, lt=1)  # per-column p-value below which a column drifted
+    max_drift_share: float = Field(0.3, gt=0, le=1)  # recalibrate when at least this share of columns drifted
+    max_minority_rate_change: float = Field(0.5, gt=0)  # ... or the minority rate moved by this fraction
+
+    @model_validator(mode="after")
+    def _sql_table_has_its_source(self) -> Monitor:
+        if self.sql_table and not (self.sql_url and self.watermark_column):
+            raise ConfigError("monitor.sql_table is set but monitor.sql_url or monitor.watermark_column is empty",
+                              "set both, e.g. sql_url: sqlite:///data/source.db and watermark_column: admitted_at")
+        return self
 
 
-@dataclass(frozen=True)
-class Recalibrate:
-    window_rows: int = 20_000                # the most recent rows (reference data, then batches) to refit on
-    tolerance: float = 0.01                  # the new generator may lose at most this much mean AUC on the hold-out
+class Recalibrate(Section):
+    window_rows: int = Field(20_000, ge=100)  # the most recent rows (reference data, then batches) to refit on
+    tolerance: float = Field(0.01, ge=0)      # the new generator may lose at most this much mean AUC
     registry: str = "models/registry"
 
 
-@dataclass(frozen=True)
-class Params:
-    seed: int = 0
-    data: Data = field(default_factory=Data)
-    simulate: Simulate = field(default_factory=Simulate)
-    split: Split = field(default_factory=Split)
-    generators: Generators = field(default_factory=Generators)
-    causal_check: CausalCheck = field(default_factory=CausalCheck)
-    constraints: Constraints = field(default_factory=Constraints)
-    fairness: Fairness = field(default_factory=Fairness)
-    evaluate: Evaluate = field(default_factory=Evaluate)
-    monitor: Monitor = field(default_factory=Monitor)
-    recalibrate: Recalibrate = field(default_factory=Recalibrate)
+class Params(Section):
+    seed: int = Field(42, ge=0)
+    data: Data = Field(default_factory=Data)
+    simulate: Simulate = Field(default_factory=Simulate)
+    split: Split = Field(default_factory=Split)
+    generators: Generators = Field(default_factory=Generators)
+    causal_check: CausalCheck = Field(default_factory=CausalCheck)
+    constraints: Constraints = Field(default_factory=Constraints)
+    fairness: Fairness = Field(default_factory=Fairness)
+    evaluate: Evaluate = Field(default_factory=Evaluate)
+    monitor: Monitor = Field(default_factory=Monitor)
+    recalibrate: Recalibrate = Field(default_factory=Recalibrate)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_sections(cls, raw: Any) -> Any:
+        # A section with only comments under it reads as null: it means "all defaults", as an absent one does.
+        if isinstance(raw, dict):
+            return {key: {} if value is None and key in _SECTIONS else value for key, value in raw.items()}
+        return raw
+
+
+_SECTIONS = [name for name in Params.model_fields if name != "seed"]
 
 
 def read_yaml(path: Path, *, what: str, fix: str) -> dict:
@@ -134,78 +190,66 @@ def read_yaml(path: Path, *, what: str, fix: str) -> dict:
 
 
 def load_params(path: str | Path = DEFAULT_PARAMS) -> Params:
-    """Read and check a params file; every problem names the key and the fix."""
+    """Read and check a params file; one ConfigError lists every problem, each with its key and its fix."""
     path = Path(path)
     raw = read_yaml(path, what="params file", fix="run from the project folder, or pass --params FILE")
-    params = _build(Params, raw, where=str(path))
-    _check(params, path)
-    return params
-
-
-def _build(cls: type, raw: Any, where: str) -> Any:
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where} must be a mapping, got {type(raw).__name__}", f"write {where} as 'key: value' lines")
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(raw) - names)
-    if unknown:
-        raise ConfigError(f"unknown key {unknown[0]!r} in {where}", f"use only these keys there: {sorted(names)}")
-    values = {}
-    for key, value in raw.items():
-        kind = hints[key]
-        if dataclasses.is_dataclass(kind):
-            values[key] = _build(kind, value or {}, f"{where}:{key}")
-        else:
-            values[key] = _coerce(value, kind, f"{where}:{key}")
-    return cls(**values)
+        raise ConfigError(f"{path} must be a mapping of sections, got {type(raw).__name__}",
+                          "write it as 'section:' lines with 'key: value' lines under them, as params.yaml does")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        raise _config_error(exc, where=str(path)) from None
 
 
-def _coerce(value: Any, kind: Any, where: str) -> Any:
-    origin = typing.get_origin(kind)
-    allowed = typing.get_args(kind) if origin in (typing.Union, types.UnionType) else (kind,)
-    for option in allowed:
-        base = typing.get_origin(option) or option
-        if option is type(None) and value is None:
-            return None
-        if base is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if base in (int, str) and isinstance(value, base) and not isinstance(value, bool):
-            return value
-        if base is bool and isinstance(value, bool):
-            return value
-        if base in (list, dict) and isinstance(value, base):
-            return value
-    names = " or ".join(getattr(a, "__name__", str(a)) for a in allowed)
-    raise ConfigError(f"{where} is {value!r}, expected {names}", f"fix {where.split(':', 1)[1]} in the params file")
+def _config_error(exc: ValidationError, *, where: str) -> ConfigError:
+    """One ConfigError from all of pydantic's errors: each names its key, says what is wrong and how to fix it."""
+    problems = [_problem(error, where) for error in exc.errors()]
+    if len(problems) == 1:
+        (loc, problem, fix), = problems
+        return ConfigError(f"{where}: {_at(loc)}{problem}", fix)
+    lines = "\n".join(f"  {_at(loc)}{problem}\n    fix: {fix}" for loc, problem, fix in problems)
+    return ConfigError(f"{where} has {len(problems)} problems:\n{lines}", f"correct each key listed above in {where}")
 
 
-def _check(p: Params, path: Path) -> None:
-    sources = ("simulator", "file", "sql", "german_credit")
-    if p.data.source not in sources:
-        raise ConfigError(f"unknown data.source {p.data.source!r} in {path}", f"use one of {list(sources)}")
-    if p.data.source == "file" and not p.data.path:
-        raise ConfigError("data.source is 'file' but data.path is empty", "set data.path to a CSV or Parquet file")
-    if p.data.source == "sql" and not p.data.sql_query:
-        raise ConfigError("data.source is 'sql' but data.sql_query is empty", "set data.sql_query, e.g. SELECT * FROM cohort")
-    for name in p.generators.methods:
-        if name not in generators.REGISTRY:
-            raise ConfigError(f"unknown generator {name!r} in generators.methods of {path}",
-                              f"use names from {generators.available()}")
-    for name in p.generators.params:
-        if name not in p.generators.methods:
-            raise ConfigError(f"generators.params names {name!r}, which is not in generators.methods",
-                              "add it to generators.methods or remove its params")
-    if p.constraints.mode not in ("repair", "reject", "off"):
-        raise ConfigError(f"unknown constraints.mode {p.constraints.mode!r} in {path}", "use repair, reject or off")
-    if not 0 < p.split.test_size < 1:
-        raise ConfigError(f"split.test_size must be between 0 and 1, got {p.split.test_size}", "use e.g. 0.25")
-    if p.monitor.sql_table and not (p.monitor.sql_url and p.monitor.watermark_column):
-        raise ConfigError("monitor.sql_table is set but monitor.sql_url or monitor.watermark_column is empty",
-                          "set both, e.g. sql_url: sqlite:///data/source.db and watermark_column: admitted_at")
-    if not 0 < p.monitor.max_drift_share <= 1:
-        raise ConfigError(f"monitor.max_drift_share must be in (0, 1], got {p.monitor.max_drift_share}", "use e.g. 0.3")
-    if p.recalibrate.window_rows < 100:
-        raise ConfigError(f"recalibrate.window_rows must be at least 100, got {p.recalibrate.window_rows}",
-                          "use e.g. 20000")
-    if p.evaluate.repeats < 1:
-        raise ConfigError(f"evaluate.repeats must be at least 1, got {p.evaluate.repeats}", "use e.g. 3")
+def _at(loc: str) -> str:
+    return f"{loc}: " if loc else ""
+
+
+def _problem(error: dict, where: str) -> tuple[str, str, str]:
+    loc = error["loc"]
+    shown = ".".join(map(str, loc)).replace(".[key]", " (key)")
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, ConfigError):  # a validator's own check, already in problem-and-fix form
+        return ("" if shown in cause.problem else shown), cause.problem, cause.fix
+    if error["type"] == "extra_forbidden":
+        _, section = _walk(loc[:-1])
+        allowed = sorted(type(section).model_fields)
+        parent = ".".join(map(str, loc[:-1])) or "the top level"
+        return shown, f"unknown key {loc[-1]!r}", f"use only these keys in {parent}: {allowed}"
+    key, default = _walk(loc)
+    got = repr(error["input"])
+    problem = f"{error['msg']} (got {got if len(got) <= 80 else got[:77] + '...'})"
+    name = ".".join(key)
+    if isinstance(default, BaseModel):  # a whole section (or the file) is not a mapping
+        keys = sorted(type(default).model_fields)
+        return shown, problem, f"write {name or where} as 'key: value' lines, keys from {keys}"
+    example = "" if default is None else f", e.g. {name}: {_flow(default)}"
+    return shown, problem, f"correct {name} in {where}{example}"
+
+
+def _flow(value: Any) -> str:
+    """``value`` as it would be written in params.yaml: [sex], {C: 1.0}, repair."""
+    return yaml.safe_dump(value, default_flow_style=True, width=10**6).removesuffix("\n...\n").strip()
+
+
+def _walk(loc: tuple) -> tuple[list[str], Any]:
+    """Follow ``loc`` through the default Params while it names fields: (the field path, its default)."""
+    node: Any = Params()
+    key: list[str] = []
+    for part in loc:
+        if not (isinstance(node, BaseModel) and part in type(node).model_fields):
+            break
+        node = getattr(node, part)
+        key.append(part)
+    return key, node

@@ -8,7 +8,6 @@ every gate has passed and the new version has been copied into the registry.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
 import shutil
@@ -53,8 +52,8 @@ def prepare(p: Params, frame: pd.DataFrame, run_name: str) -> tuple[Path, Params
     io.write_json({"source": "recalibration window", "rows": len(frame), "columns": list(frame.columns),
                    "sha256": io.frame_hash(frame)}, staging / paths.RAW_META)
     absolute = lambda value: str(Path(value).resolve()) if value else value  # noqa: E731
-    staged = dataclasses.replace(p, data=dataclasses.replace(p.data, contract=absolute(p.data.contract),
-                                                             graph=absolute(p.data.graph)))
+    staged = p.model_copy(update={"data": p.data.model_copy(update={"contract": absolute(p.data.contract),
+                                                                    "graph": absolute(p.data.graph)})})
     return staging, staged
 
 

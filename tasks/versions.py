@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -67,7 +66,7 @@ def register(p: Params, *, root: Path, summary: dict, trigger: dict, batches: li
     with reg.lock():
         reg.clean_unfinished()
         record = reg.add(version_files(p, root), parent=reg.active_id(), trigger=trigger, raw_sha256=raw_sha,
-                         train_sha256=_train_hash(root), params=dataclasses.asdict(p), batches=batches,
+                         train_sha256=_train_hash(root), params=p.model_dump(), batches=batches,
                          metrics=summary_metrics(summary), **(extra or {}))
         record["dvc"] = track(reg, record["id"])
         reg.commit(record, activate=activate)

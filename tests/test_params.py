@@ -88,7 +88,7 @@ def test_out_of_range_or_mistyped_numbers(tmp_path, section, key, value, words):
 @pytest.mark.parametrize("section, key, value, allowed", [
     ("data", "source", "excel", "'simulator', 'file', 'sql' or 'german_credit'"),
     ("constraints", "mode", "fix", "'repair', 'reject' or 'off'"),
-    ("fairness", "learner", "svm", "'cart' or 'logreg'"),
+    ("fairness", "learner", "svm", "'cart', 'logreg' or 'hgb'"),
 ])
 def test_a_choice_outside_its_list_names_the_choices(tmp_path, section, key, value, allowed):
     message = problem(tmp_path, {section: {key: value}})
@@ -97,7 +97,7 @@ def test_a_choice_outside_its_list_names_the_choices(tmp_path, section, key, val
 
 def test_an_unknown_learner_is_rejected_when_the_file_is_read(tmp_path):
     message = problem(tmp_path, {"evaluate": {"learners": {"svm": {}}}})
-    assert "evaluate.learners.svm" in message and "'cart' or 'logreg'" in message
+    assert "evaluate.learners.svm" in message and "'cart', 'logreg' or 'hgb'" in message
 
 
 def test_cross_field_checks_keep_their_own_fix(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -33,17 +34,27 @@ def _fail(err: Exception) -> None:
     raise typer.Exit(2)
 
 
-@app.command()
+def _command(group: typer.Typer, *args, **kwargs):
+    """Register a command; a user error (OversamplingError) anywhere in it prints one message and exits 2."""
+    def register(fn):
+        @functools.wraps(fn)
+        def run_command(*a, **kw):
+            try:
+                return fn(*a, **kw)
+            except OversamplingError as err:
+                _fail(err)
+        return group.command(*args, **kwargs)(run_command)
+    return register
+
+
+@_command(app)
 def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="params file to run with")) -> None:
     """Run the retraining flow (ingest → validate → split → fit → synthesise → checks → evaluate → report)."""
     from tasks import paths
     from tasks.params import load_params
-    try:
-        load_params(params)  # a bad params file fails here, before a Prefect server starts
-        from flows.retrain import retrain
-        summary = retrain(params_path=str(params), trigger="manual")
-    except OversamplingError as err:
-        _fail(err)
+    load_params(params)  # a bad params file fails here, before a Prefect server starts
+    from flows.retrain import retrain
+    summary = retrain(params_path=str(params), trigger="manual")
     _print_summary(summary)
     typer.echo(f"\nreports: {paths.REPORT} · metrics: {paths.SUMMARY}, {paths.EVALUATION}, {paths.CAUSAL}, "
                f"{paths.FAIRNESS} · validation: {paths.RAW_VALIDATION.parent}/")
@@ -71,17 +82,14 @@ def _print_summary(summary: dict) -> None:
                if best else "no generator passed every check")
 
 
-@app.command()
+@_command(app)
 def simulate(rows: int = typer.Option(20_000, help="number of patients"), seed: int = typer.Option(0),
              drift: float = typer.Option(0.0, help="shift of the minority distribution (0 = none)"),
              out: Path = typer.Option(..., help="output .csv or .parquet")) -> None:
     """Write the simulated trauma cohort (a structural causal model; the data are NOT real patients)."""
     from augmentation.data.simulate import simulate_trauma
-    try:
-        frame = simulate_trauma(rows=rows, seed=seed, drift=drift)
-        _write(frame, out)
-    except OversamplingError as err:
-        _fail(err)
+    frame = simulate_trauma(rows=rows, seed=seed, drift=drift)
+    _write(frame, out)
     typer.echo(f"wrote {len(frame)} rows ({frame['mortality'].mean():.1%} mortality) to {out}")
 
 
@@ -96,19 +104,22 @@ def _write(frame, out: Path) -> None:
         raise ConfigError(f"--out {out} has the unsupported suffix {out.suffix!r}", "use a .csv or .parquet file name")
 
 
-def _spec(frame, target: str, positive: Optional[str], categorical: Optional[str]):
-    from augmentation.data.table import TableSpec, check_table
-    cats = tuple(c for c in (categorical or "").split(",") if c)
-    if not cats:  # text columns are categorical unless the user says otherwise
-        cats = tuple(c for c in frame.columns if c != target and frame[c].dtype == object)
-    integer = tuple(c for c in frame.columns if c != target and c not in cats and frame[c].dtype.kind in "iu")
-    if positive is None and target in frame.columns:
-        counts = frame[target].astype(str).value_counts()
-        positive = counts.index[-1]  # the rarer class
-    spec = TableSpec(target=target, positive_label=positive if positive is not None else 1,
-                     categorical=cats, integer=integer)
-    checked = check_table(frame, spec, source="--data")
-    return checked, spec, positive
+def _columns(text: Optional[str]) -> list[str]:
+    return [c for c in (text or "").split(",") if c]
+
+
+def _task(frame, target: str, task: str) -> str:
+    from augmentation.data.table import detect_task
+    chosen, note = detect_task(frame, target, task)
+    if note:
+        typer.echo(note)
+    return chosen
+
+
+def _classification_table(frame, target: str, positive: Optional[str], categorical: Optional[str]):
+    from augmentation.data.table import check_table, infer_spec
+    spec = infer_spec(frame, target, positive=positive, categorical=_columns(categorical))
+    return check_table(frame, spec, source="--data"), spec
 
 
 def _parse_params(pairs: List[str]) -> dict:
@@ -125,7 +136,7 @@ def _parse_params(pairs: List[str]) -> dict:
     return params
 
 
-@app.command()
+@_command(app)
 def resample(data: Path = typer.Option(..., help="CSV or Parquet file"), target: str = typer.Option(...),
              method: Optional[str] = typer.Option(None, help="a registered generator (default: smote; smoter for regression)"),
              param: List[str] = typer.Option([], help="generator parameter key=value, repeatable"),
@@ -144,39 +155,37 @@ def resample(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
     import pandas as pd
     from augmentation.data import io
     from augmentation.synthesis.classification import REAL, augment, synthesize
-    try:
-        frame = io.read_table(data)
-        if _task(frame, target, task) == "regression":
-            from augmentation.synthesis.regression import check_regression_table, synthesize_regression
-            method = method or "smoter"
-            spec = _regression_spec(frame, target, categorical)
-            synthetic = synthesize_regression(check_regression_table(frame, spec, source="--data"), spec,
-                                              method=method, params=_parse_params(param), random_state=seed)
-            _write(augment(frame, synthetic, method), out)
-            typer.echo(f"wrote {len(frame)} real + {len(synthetic)} synthetic rows ({method}, regression) to {out}")
-            return
-        method = method or "smote"
-        checked, spec, positive = _spec(frame, target, positive, categorical)
-        causal_map = None
-        if graph is not None:
-            from tasks.causal import load_map
-            causal_map = load_map(graph).complete(checked, spec)
-        synthetic = synthesize(checked, spec, method=method, params=_parse_params(param),
-                               sampling_strategy=sampling_strategy, random_state=seed, causal_map=causal_map)
-        if causal_map is not None:
-            from augmentation.causal.constraints import apply_constraints
-            synthetic, report = apply_constraints(synthetic, causal_map, real=checked, mode="repair", method=method)
-            typer.echo(f"constraints: {report.n_rows_repaired} rows repaired, {report.n_rows_rejected} rejected")
-        # Back from the pipeline's 0/1 coding to the file's own label value.
-        label = frame[target][checked[target] == 1].iloc[0]
-        synthetic[target] = pd.Series(label, index=synthetic.index).astype(frame[target].dtype)
+    frame = io.read_table(data)
+    if _task(frame, target, task) == "regression":
+        from augmentation.data.table import infer_spec
+        from augmentation.synthesis.regression import check_regression_table, synthesize_regression
+        method = method or "smoter"
+        spec = infer_spec(frame, target, categorical=_columns(categorical), regression=True)
+        synthetic = synthesize_regression(check_regression_table(frame, spec, source="--data"), spec,
+                                          method=method, params=_parse_params(param), random_state=seed)
         _write(augment(frame, synthetic, method), out)
-    except OversamplingError as err:
-        _fail(err)
+        typer.echo(f"wrote {len(frame)} real + {len(synthetic)} synthetic rows ({method}, regression) to {out}")
+        return
+    method = method or "smote"
+    checked, spec = _classification_table(frame, target, positive, categorical)
+    causal_map = None
+    if graph is not None:
+        from tasks.causal import load_map
+        causal_map = load_map(graph).complete(checked, spec)
+    synthetic = synthesize(checked, spec, method=method, params=_parse_params(param),
+                           sampling_strategy=sampling_strategy, random_state=seed, causal_map=causal_map)
+    if causal_map is not None:
+        from augmentation.causal.constraints import apply_constraints
+        synthetic, report = apply_constraints(synthetic, causal_map, real=checked, mode="repair", method=method)
+        typer.echo(f"constraints: {report.n_rows_repaired} rows repaired, {report.n_rows_rejected} rejected")
+    # Back from the pipeline's 0/1 coding to the file's own label value.
+    label = frame[target][checked[target] == 1].iloc[0]
+    synthetic[target] = pd.Series(label, index=synthetic.index).astype(frame[target].dtype)
+    _write(augment(frame, synthetic, method), out)
     typer.echo(f"wrote {len(frame)} real + {len(synthetic)} synthetic rows ({method}) to {out}")
 
 
-@app.command()
+@_command(app)
 def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target: str = typer.Option(...),
              methods: Optional[str] = typer.Option(None, help="comma-separated generators (default: smote; "
                                                    "david,smoter for regression)"),
@@ -191,12 +200,9 @@ def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
     RMSE on the rarest 10% and inverse-density-weighted MSE, on a uniform and a rare-weighted hold-out view.
     """
     from augmentation.data import io as _io
-    try:
-        if _task(_io.read_table(data), target, task) == "regression":
-            _evaluate_regression(data, target, methods or "david,smoter", seed, repeats, test_size, categorical, out)
-            return
-    except OversamplingError as err:
-        _fail(err)
+    if _task(_io.read_table(data), target, task) == "regression":
+        _evaluate_regression(data, target, methods or "david,smoter", seed, repeats, test_size, categorical, out)
+        return
     methods = methods or "smote"
     from rich.progress import Progress
     from sklearn.model_selection import train_test_split
@@ -204,53 +210,24 @@ def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
     from augmentation.evaluation.protocol import BASELINES, evaluate_methods, fresh_synthesis
     from augmentation.seeding import derive_seed
     from tasks.params import Evaluate  # the learners params.yaml ships with
-    try:
-        checked, spec, _ = _spec(io.read_table(data), target, positive, categorical)
-        names = [m for m in methods.split(",") if m]
-        from augmentation import generators
-        for name in names:
-            generators.min_minority_rows(name, {})  # an unknown name fails here, before any work
-        train, test = train_test_split(checked, test_size=test_size, stratify=checked[target],
-                                       random_state=derive_seed(seed, "split"))
-        with Progress(transient=True) as bar:
-            job = bar.add_task("evaluating", total=len(BASELINES) + len(names))
-            results = evaluate_methods(train.reset_index(drop=True), test.reset_index(drop=True), spec,
-                                       generators=names, synthetic_rows=fresh_synthesis(train, spec, seed=seed),
-                                       learners=Evaluate().learners,
-                                       repeats=repeats, seed=seed, progress=lambda _: bar.advance(job))
-        io.write_json({"data": str(data), "target": target, "seed": seed, "repeats": repeats, "results": results}, out)
-    except OversamplingError as err:
-        _fail(err)
+    checked, spec = _classification_table(io.read_table(data), target, positive, categorical)
+    names = _columns(methods)
+    from augmentation import generators
+    for name in names:
+        generators.min_minority_rows(name, {})  # an unknown name fails here, before any work
+    train, test = train_test_split(checked, test_size=test_size, stratify=checked[target],
+                                   random_state=derive_seed(seed, "split"))
+    with Progress(transient=True) as bar:
+        job = bar.add_task("evaluating", total=len(BASELINES) + len(names))
+        results = evaluate_methods(train.reset_index(drop=True), test.reset_index(drop=True), spec,
+                                   generators=names, synthetic_rows=fresh_synthesis(train, spec, seed=seed),
+                                   learners=Evaluate().learners,
+                                   repeats=repeats, seed=seed, progress=lambda _: bar.advance(job))
+    io.write_json({"data": str(data), "target": target, "seed": seed, "repeats": repeats, "results": results}, out)
     for method, by_learner in results.items():
         typer.echo(f"{method:>14}: " + "  ".join(f"{l} AUC {m['roc_auc']['mean']:.3f}±{m['roc_auc']['std']:.3f}"
                                                 for l, m in by_learner.items()))
     typer.echo(f"wrote {out}")
-
-
-def _task(frame, target: str, task: str) -> str:
-    """The task asked for, or the one the target implies; says which when it guessed."""
-    import pandas as pd
-    from augmentation.errors import ConfigError
-    if task not in ("auto", "classification", "regression"):
-        raise ConfigError(f"unknown --task {task!r}", "use classification, regression or auto")
-    if task != "auto":
-        return task
-    values = frame[target] if target in frame.columns else None
-    if (values is not None and pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-            and values.nunique() > 2):
-        typer.echo(f"task: regression (the target {target!r} is numeric with {values.nunique()} values; "
-                   "pass --task classification to override)")
-        return "regression"
-    return "classification"
-
-
-def _regression_spec(frame, target: str, categorical: Optional[str]):
-    from augmentation.data.table import TableSpec
-    cats = tuple(c for c in (categorical or "").split(",") if c)
-    if not cats:
-        cats = tuple(c for c in frame.columns if c != target and frame[c].dtype == object)
-    integer = tuple(c for c in frame.columns if c not in cats and frame[c].dtype.kind in "iu")
-    return TableSpec(target=target, categorical=cats, integer=integer)
 
 
 def _evaluate_regression(data: Path, target: str, methods: str, seed: int, repeats: int, test_size: float,
@@ -259,9 +236,10 @@ def _evaluate_regression(data: Path, target: str, methods: str, seed: int, repea
     from augmentation.data import io
     from augmentation.generators import regression as samplers
     from augmentation.synthesis.regression import check_regression_table
+    from augmentation.data.table import infer_spec
     from augmentation.evaluation.regression_protocol import evaluate_regression
     frame = io.read_table(data)
-    spec = _regression_spec(frame, target, categorical)
+    spec = infer_spec(frame, target, categorical=_columns(categorical), regression=True)
     check_regression_table(frame, spec, source="--data")
     names = [m for m in methods.split(",") if m and m != "none"]
     for name in names:
@@ -280,7 +258,7 @@ def _evaluate_regression(data: Path, target: str, methods: str, seed: int, repea
     typer.echo(f"wrote {out}")
 
 
-@app.command()
+@_command(app)
 def contract(data: Path = typer.Option(..., help="CSV or Parquet file"),
              categorical: Optional[str] = typer.Option(None, help="comma-separated categorical columns"),
              name: Optional[str] = typer.Option(None, help="suite name (default: the file's stem)"),
@@ -289,19 +267,16 @@ def contract(data: Path = typer.Option(..., help="CSV or Parquet file"),
     from augmentation.data import io
     from augmentation.contract.suite import validate_frame
     from augmentation.contract.draft import draft_suite
-    try:
-        frame = io.read_table(data)
-        suite = draft_suite(frame, name=name or data.stem, categorical=[c for c in (categorical or "").split(",") if c])
-        result = validate_frame(frame, suite, name=str(data))  # the draft must accept the data it came from
-        if not result.passed:
-            raise result.error()
-        io.write_json(suite, out)
-    except OversamplingError as err:
-        _fail(err)
+    frame = io.read_table(data)
+    suite = draft_suite(frame, name=name or data.stem, categorical=_columns(categorical))
+    result = validate_frame(frame, suite, name=str(data))  # the draft must accept the data it came from
+    if not result.passed:
+        raise result.error()
+    io.write_json(suite, out)
     typer.echo(f"wrote {len(suite['expectations'])} expectations to {out}; review the ranges, then set data.contract")
 
 
-@app.command()
+@_command(app)
 def bench(suite: str = typer.Option("dev", help="dev, paper, study, all, or name,name,… (a name may be a file path.csv:target)"),
           methods: str = typer.Option("all", help="'all' (none, class_weight and every registered generator) or a list"),
           learners: str = typer.Option("cart,logreg,hgb", help="comma-separated: cart (paper grid), logreg, hgb"),
@@ -317,32 +292,29 @@ def bench(suite: str = typer.Option("dev", help="dev, paper, study, all, or name
     """Benchmark methods × datasets × learners × seeds; results.parquet, summary.md and plots in OUT."""
     import shlex
     import sys
-    try:
-        by_method: dict = {}
-        for key, value in _parse_params(param).items():
-            method, dot, name = key.partition(".")
-            if not dot or not name:
-                from augmentation.errors import ConfigError
-                raise ConfigError(f"--param {key!r} does not name a method", "write e.g. --param smote.k_neighbors=3")
-            by_method.setdefault(method, {})[name] = value
-        from augmentation.bench import method_names, split_list
-        from augmentation.bench.cells import LEARNERS, PROTOCOLS
-        from augmentation.bench.datasets import suite_names
-        # bad options fail here, before a Prefect server starts
-        suite_names(suite), method_names(methods)
-        split_list(learners, LEARNERS, "--learners"), split_list(protocol, PROTOCOLS, "--protocol")
-        from flows.bench import bench as bench_flow
-        summary = bench_flow(suite=suite, methods=methods, learners=learners, protocol=protocol, seeds=seeds, seed=seed,
-                             copies=copies, runner=runner, address=address, workers=workers, out=str(out),
-                             params=by_method, retry_errors=retry_errors,
-                             command=" ".join(["oversample", *map(shlex.quote, sys.argv[1:])]))
-    except OversamplingError as err:
-        _fail(err)
+    by_method: dict = {}
+    for key, value in _parse_params(param).items():
+        method, dot, name = key.partition(".")
+        if not dot or not name:
+            from augmentation.errors import ConfigError
+            raise ConfigError(f"--param {key!r} does not name a method", "write e.g. --param smote.k_neighbors=3")
+        by_method.setdefault(method, {})[name] = value
+    from augmentation.bench import method_names, split_list
+    from augmentation.bench.cells import LEARNERS, PROTOCOLS
+    from augmentation.bench.datasets import suite_names
+    # bad options fail here, before a Prefect server starts
+    suite_names(suite), method_names(methods)
+    split_list(learners, LEARNERS, "--learners"), split_list(protocol, PROTOCOLS, "--protocol")
+    from flows.bench import bench as bench_flow
+    summary = bench_flow(suite=suite, methods=methods, learners=learners, protocol=protocol, seeds=seeds, seed=seed,
+                         copies=copies, runner=runner, address=address, workers=workers, out=str(out),
+                         params=by_method, retry_errors=retry_errors,
+                         command=" ".join(["oversample", *map(shlex.quote, sys.argv[1:])]))
     typer.echo(f"{summary['cells']} cells ({summary['computed']} computed, {summary['failed']} failed) in "
                f"{summary['wall_seconds']:.0f} s · {summary['results']} · {summary['summary']}")
 
 
-@app.command("bench-speed")
+@_command(app, "bench-speed")
 def bench_speed(methods: str = typer.Option("all", help="'all' registered generators or a list"),
                 sizes: str = typer.Option("100,10000,100000", help="numbers of generated points"),
                 seed: int = typer.Option(0), out: Path = typer.Option(Path("reports/bench"))) -> None:
@@ -355,20 +327,17 @@ def bench_speed(methods: str = typer.Option("all", help="'all' registered genera
     from augmentation.bench.report import write_speed
     from augmentation.bench.speed import speed_table
     from flows.bench import machine
-    try:
-        names = [m for m in method_names(methods) if m not in BASELINES]
-        counts = [int(s) for s in sizes.split(",") if s]
-        with Progress(transient=True) as bar:
-            job = bar.add_task("speed", total=len(counts) * len(set(names) | {"smote"}))
-            table = speed_table(names, sizes=counts, seed=seed,
-                                progress=lambda what: bar.update(job, advance=1, description=what))
-        path = write_speed(table, out, command=" ".join(["oversample", *map(shlex.quote, sys.argv[1:])]), machine=machine())
-    except OversamplingError as err:
-        _fail(err)
+    names = [m for m in method_names(methods) if m not in BASELINES]
+    counts = [int(s) for s in sizes.split(",") if s]
+    with Progress(transient=True) as bar:
+        job = bar.add_task("speed", total=len(counts) * len(set(names) | {"smote"}))
+        table = speed_table(names, sizes=counts, seed=seed,
+                            progress=lambda what: bar.update(job, advance=1, description=what))
+    path = write_speed(table, out, command=" ".join(["oversample", *map(shlex.quote, sys.argv[1:])]), machine=machine())
     typer.echo(path.read_text())
 
 
-@generators_app.command("available")
+@_command(generators_app, "available")
 def generators_available() -> None:
     """List the registered generators."""
     from augmentation import generators
@@ -376,16 +345,13 @@ def generators_available() -> None:
         typer.echo(name)
 
 
-@generators_app.command("list")
+@_command(generators_app, "list")
 def generators_list(params: Path = typer.Option(Path("params.yaml"), "--params")) -> None:
     """Every generator version: id, parent, trigger, best generator, and which one is active."""
     from tasks.params import load_params
     from tasks.versions import registry
-    try:
-        reg = registry(load_params(params))
-        active, records = reg.active_id(), reg.versions()
-    except OversamplingError as err:
-        _fail(err)
+    reg = registry(load_params(params))
+    active, records = reg.active_id(), reg.versions()
     if not records:
         typer.echo(f"no generator versions in {reg.root} yet: run `oversample run`")
     for r in records:
@@ -394,51 +360,42 @@ def generators_list(params: Path = typer.Option(Path("params.yaml"), "--params")
                    f"best {str(r['metrics']['best_generator']):<12} trigger {trigger}")
 
 
-@generators_app.command("show")
+@_command(generators_app, "show")
 def generators_show(version: str = typer.Argument(..., help="a version id, e.g. v2"),
                     params: Path = typer.Option(Path("params.yaml"), "--params")) -> None:
     """One version's record (JSON): parent, training-data hash, params, metrics, trigger, files."""
     from tasks.params import load_params
     from tasks.versions import registry
-    try:
-        reg = registry(load_params(params))
-        record = reg.get(version)
-        bad = reg.verify(version)
-    except OversamplingError as err:
-        _fail(err)
+    reg = registry(load_params(params))
+    record = reg.get(version)
+    bad = reg.verify(version)
     typer.echo(json.dumps({**record, "active": reg.active_id() == version, "path": str(reg.path(version)),
                            "intact": not bad}, indent=2, sort_keys=True))
 
 
-@generators_app.command("rollback")
+@_command(generators_app, "rollback")
 def generators_rollback(version: str = typer.Argument(..., help="the version to make active again"),
                         params: Path = typer.Option(Path("params.yaml"), "--params")) -> None:
     """Restore a version's exact bytes (from the DVC cache or remote when needed) and make it active."""
     from tasks.params import load_params
     from tasks.versions import registry, restore, track
-    try:
-        p = load_params(params)
-        with registry(p).lock():
-            restored = restore(p, version)
-            registry(p).activate(version)
-            tracked = track(registry(p), "registry.json")
-    except OversamplingError as err:
-        _fail(err)
+    p = load_params(params)
+    with registry(p).lock():
+        restored = restore(p, version)
+        registry(p).activate(version)
+        tracked = track(registry(p), "registry.json")
     typer.echo(f"version {version} is active" + (f" (restored {len(restored)} files)" if restored else "")
                + f"; registry {tracked}")
 
 
-@app.command()
+@_command(app)
 def monitor(params: Path = typer.Option(Path("params.yaml"), "--params"),
             recalibration: str = typer.Option("auto", help="auto | event | subflow | off")) -> None:
     """Run the drift monitor once: take new batches, test them for drift, recalibrate when they moved."""
     from tasks.params import load_params
-    try:
-        load_params(params)
-        from flows.drift import drift_monitor
-        outcome = drift_monitor(params_path=str(params), recalibration=recalibration)
-    except OversamplingError as err:
-        _fail(err)
+    load_params(params)
+    from flows.drift import drift_monitor
+    outcome = drift_monitor(params_path=str(params), recalibration=recalibration)
     for result in outcome["drift"]:
         typer.echo(f"{result['batch']}: {'DRIFT' if result['drifted'] else 'no drift'} - {result['reason']}")
     for name in outcome["quarantined"]:
@@ -447,20 +404,17 @@ def monitor(params: Path = typer.Option(Path("params.yaml"), "--params"),
         typer.echo(f"recalibration: {json.dumps(outcome['recalibration'], default=str)[:2000]}")
 
 
-@app.command()
+@_command(app)
 def recalibrate(params: Path = typer.Option(Path("params.yaml"), "--params")) -> None:
     """Refit on the recent data window and promote the new generators only if every gate passes."""
     from tasks.params import load_params
-    try:
-        load_params(params)
-        from flows.drift import recalibrate as recalibrate_flow
-        verdict = recalibrate_flow(params_path=str(params))
-    except OversamplingError as err:
-        _fail(err)
+    load_params(params)
+    from flows.drift import recalibrate as recalibrate_flow
+    verdict = recalibrate_flow(params_path=str(params))
     typer.echo(f"promoted version {verdict['version']}")
 
 
-@app.command()
+@_command(app)
 def serve(port: int = typer.Option(4200, help="port of the local Prefect server (127.0.0.1)"),
           server: bool = typer.Option(True, help="start a local server; --no-server uses PREFECT_API_URL")) -> None:
     """Start a Prefect server on 127.0.0.1 and serve the deployments of prefect.yaml (open the UI link shown)."""
@@ -500,7 +454,7 @@ def serve(port: int = typer.Option(4200, help="port of the local Prefect server 
 app.add_typer(generators_app, name="generators")
 
 
-@causal_app.command("discover")
+@_command(causal_app, "discover")
 def causal_discover(data: Path = typer.Option(..., help="CSV or Parquet file"), target: str = typer.Option(...),
                     categorical: Optional[str] = typer.Option(None, help="comma-separated categorical columns"),
                     knowledge: Optional[Path] = typer.Option(None, help="YAML: tiers {col: n}, forbidden, required "
@@ -508,31 +462,26 @@ def causal_discover(data: Path = typer.Option(..., help="CSV or Parquet file"), 
                     alpha: float = typer.Option(0.01, help="PC significance level"),
                     out: Path = typer.Option(..., help="map file to write, e.g. configs/my_graph.yaml")) -> None:
     """Propose a causal map with PC (causal-learn) and background knowledge, marked as not yet reviewed."""
-    import yaml
-    from augmentation.data import io
     from augmentation.causal.discovery import discover_map
-    try:
-        frame = io.read_table(data)
-        if target not in frame.columns:
-            raise OversamplingError(f"the target {target!r} is not a column of {data}", "pass --target with a column name")
-        bk = yaml.safe_load(knowledge.read_text()) if knowledge else {}
-        unknown = sorted(set(bk or {}) - {"tiers", "forbidden", "required"})
-        if unknown:
-            raise OversamplingError(f"unknown key {unknown[0]!r} in {knowledge}", "use only tiers, forbidden, required")
-        proposal, guessed = discover_map(frame, label=target, alpha=alpha,
-                                         categorical=[c for c in (categorical or "").split(",") if c],
-                                         tiers=bk.get("tiers") or {}, forbidden=[tuple(e) for e in bk.get("forbidden") or ()],
-                                         required=[tuple(e) for e in bk.get("required") or ()])
-        raw = proposal.to_dict()
-        raw["discovered"] = {"method": "pc (causal-learn, Fisher-z)", "alpha": alpha, "data": str(data),
-                             "unoriented_edges_guessed": [list(e) for e in guessed], "reviewed": False}
-        header = ("Proposed by `oversample causal discover`: a hypothesis, not a truth. Check every edge\n"
-                  "(the unoriented_edges_guessed were oriented by column order), add types, bounds, immutables,\n"
-                  "then set discovered.reviewed: true. The pipeline refuses the map until then.\n")
-        io.write_text("".join(f"# {line}\n" for line in header.splitlines())
-                      + yaml.safe_dump(raw, sort_keys=False, default_flow_style=None), out)
-    except OversamplingError as err:
-        _fail(err)
+    from augmentation.data import io
+    from tasks.causal import write_map
+    from tasks.params import read_yaml
+    frame = io.read_table(data)
+    if target not in frame.columns:
+        raise OversamplingError(f"the target {target!r} is not a column of {data}", "pass --target with a column name")
+    bk = read_yaml(knowledge, what="background knowledge file", fix="fix --knowledge") if knowledge else {}
+    unknown = sorted(set(bk or {}) - {"tiers", "forbidden", "required"})
+    if unknown:
+        raise OversamplingError(f"unknown key {unknown[0]!r} in {knowledge}", "use only tiers, forbidden, required")
+    proposal, guessed = discover_map(frame, label=target, alpha=alpha, categorical=_columns(categorical),
+                                     tiers=bk.get("tiers") or {}, forbidden=[tuple(e) for e in bk.get("forbidden") or ()],
+                                     required=[tuple(e) for e in bk.get("required") or ()])
+    discovered = {"method": "pc (causal-learn, Fisher-z)", "alpha": alpha, "data": str(data),
+                  "unoriented_edges_guessed": [list(e) for e in guessed], "reviewed": False}
+    write_map(proposal, out, extra={"discovered": discovered},
+              header="Proposed by `oversample causal discover`: a hypothesis, not a truth. Check every edge\n"
+                     "(the unoriented_edges_guessed were oriented by column order), add types, bounds, immutables,\n"
+                     "then set discovered.reviewed: true. The pipeline refuses the map until then.\n")
     typer.echo(f"wrote {len(proposal.edges)} edges ({len(guessed)} orientations guessed) to {out}; review it, "
                "then name it in data.graph")
 

@@ -24,9 +24,9 @@ def load_map(path: str | Path) -> CausalMap:
     return CausalMap.from_dict(raw, source=str(path))
 
 
-def write_map(causal_map: CausalMap, path: str | Path, *, header: str = "") -> None:
-    """Write a map as YAML (atomically), with an optional comment header."""
-    text = yaml.safe_dump(causal_map.to_dict(), sort_keys=False, default_flow_style=None)
+def write_map(causal_map: CausalMap, path: str | Path, *, header: str = "", extra: dict | None = None) -> None:
+    """Write a map as YAML (atomically), with an optional comment header and extra top-level keys."""
+    text = yaml.safe_dump({**causal_map.to_dict(), **(extra or {})}, sort_keys=False, default_flow_style=None)
     io.write_text("".join(f"# {line}\n" for line in header.splitlines()) + text, Path(path))
 
 

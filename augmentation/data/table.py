@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from augmentation.errors import DataError
+from augmentation.errors import ConfigError, DataError
 
 
 @dataclass(frozen=True)
@@ -81,3 +81,35 @@ def category_codes(values: pd.Series, categories: Iterable[Any] | None = None) -
     text = values.astype(str)
     levels = sorted({str(c) for c in (text.unique() if categories is None else categories)})
     return pd.Categorical(text, categories=levels).codes
+
+
+TASKS = ("auto", "classification", "regression")
+
+
+def infer_spec(frame: pd.DataFrame, target: str, *, positive: Any = None, categorical: Sequence[str] = (),
+               regression: bool = False) -> TableSpec:
+    """The spec of a file given without a params file: text columns are categorical unless ``categorical``
+    names them, integer columns stay integer, and the positive label defaults to the rarer class."""
+    cats = tuple(categorical) or tuple(c for c in frame.columns if c != target and frame[c].dtype == object)
+    integer = tuple(c for c in frame.columns if c not in cats and frame[c].dtype.kind in "iu")
+    if regression:  # an integer target (a count) stays integer too
+        return TableSpec(target=target, categorical=cats, integer=integer)
+    integer = tuple(c for c in integer if c != target)
+    if positive is None and target in frame.columns:
+        positive = frame[target].astype(str).value_counts().index[-1]
+    return TableSpec(target=target, positive_label=positive if positive is not None else 1,
+                     categorical=cats, integer=integer)
+
+
+def detect_task(frame: pd.DataFrame, target: str, task: str = "auto") -> tuple[str, str | None]:
+    """The task asked for, or the one the target implies, with a note saying why when it was guessed."""
+    if task not in TASKS:
+        raise ConfigError(f"unknown --task {task!r}", "use classification, regression or auto")
+    if task != "auto":
+        return task, None
+    values = frame[target] if target in frame.columns else None
+    if (values is not None and pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+            and values.nunique() > 2):
+        return "regression", (f"task: regression (the target {target!r} is numeric with {values.nunique()} values; "
+                              "pass --task classification to override)")
+    return "classification", None

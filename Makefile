@@ -34,6 +34,7 @@ serve: $(STAMP)   # a local Prefect server on 127.0.0.1:4200 (UI) serving the de
 	$(BIN)/oversample serve
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 clean:

@@ -52,10 +52,22 @@ def test_served_deployments_run_on_a_real_server(site, tmp_path):
 
             # A drifted batch, then a run of the monitor: it emits the drift event, the trigger starts recalibrate.
             drop_batch("week7.parquet", drift=1.0, seed=17)
-            run = client.post(f"/deployments/{named['drift-monitor']['id']}/create_flow_run", json={}).json()
+            replies = []
+
+            def created() -> dict | None:
+                # The API can refuse a run while the served process is still upserting its deployments (the
+                # SQLite database is busy); wait for the run object itself, keeping the last refusal for the message.
+                reply = client.post(f"/deployments/{named['drift-monitor']['id']}/create_flow_run", json={})
+                replies.append(f"{reply.status_code} {reply.text[:500]}")
+                return reply.json() if reply.status_code < 300 and "id" in reply.json() else None
+
+            try:
+                run = wait_for("the monitor run to be created", created, timeout=60)
+            except AssertionError as err:
+                raise AssertionError(f"{err}; last reply: {replies[-1]}") from None
 
             def state(run_id: str) -> str | None:
-                found = client.get(f"/flow_runs/{run_id}").json()["state"]["type"]
+                found = ((client.get(f"/flow_runs/{run_id}").json().get("state")) or {}).get("type")
                 return found if found in FINAL else None
 
             assert wait_for("the monitor run", lambda: state(run["id"])) == "COMPLETED", (tmp_path / "serve.log").read_text()[-3000:]

@@ -1,0 +1,377 @@
+"""The decision: which option to deploy per learner, validated on the training part only, then proven once.
+
+Options: ``none`` (the plain model at 0.5), ``threshold`` (the plain model with its decision threshold
+tuned), ``class_weight`` and, per generator, ``<generator>`` and ``<generator>+threshold``. Every
+option is a scikit-learn estimator whose resampling happens inside the folds that fit it: a generator
+is an imbalanced-learn pipeline step (:class:`TableSampler`), so neither the threshold search nor the
+validation ever scores rows that the generator saw (copies of a minority row never sit on both sides of
+a split). A threshold is tuned by scikit-learn's ``TunedThresholdClassifierCV`` on inner folds.
+
+Selection, per learner, on out-of-fold predictions of the training part (``folds``-fold):
+1. an option is eligible unless its AUC is significantly below ``none``'s (the paired bootstrap interval
+   of the AUC difference lies below zero): a better label decision must not buy a worse ranking;
+2. the eligible option with the best metric wins;
+3. it replaces the simpler baseline (``threshold`` for metrics of labels, ``none`` for metrics of
+   probabilities) only when the paired bootstrap interval of its gain excludes zero.
+Then the winner and the baseline are fitted on the whole training part and scored once on the hold-out.
+
+Probabilities of an option trained on a rebalanced class ratio (a generator, class weights) are
+corrected back to the real prior before log loss and Brier score (prior-shift correction): resampling
+shifts every probability towards the minority and wrecks calibration without changing the ranking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from augmentation.data.io import frame_hash
+from augmentation.data.table import TableSpec
+from augmentation.errors import ConfigError, DataError
+from augmentation.learners import make_model
+from augmentation.seeding import derive_seed
+
+OBJECTIVES = ("f1", "balanced_accuracy", "recall_at_precision", "cost")
+METRICS = ("roc_auc", "pr_auc", "log_loss", *OBJECTIVES)
+LABEL_METRICS = frozenset(OBJECTIVES)  # depend on the decision threshold
+LOWER_IS_BETTER = frozenset({"log_loss"})
+TUNED = "+threshold"
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What a decision is worth: the metric a threshold is tuned for and an option is chosen by."""
+
+    metric: str = "f1"
+    min_precision: float = 0.5  # recall_at_precision: recall counts only where precision reaches this
+    cost_false_positive: float = 1.0  # cost: expected cost per row of the two errors
+    cost_false_negative: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.metric not in METRICS:
+            raise ConfigError(f"unknown decision metric {self.metric!r}", f"use one of {list(METRICS)}")
+        if not 0 < self.min_precision <= 1:
+            raise ConfigError(f"min_precision must be in (0, 1], got {self.min_precision}",
+                              "set recommend.min_precision to e.g. 0.5")
+        if self.cost_false_positive < 0 or self.cost_false_negative < 0 or \
+                self.cost_false_positive + self.cost_false_negative == 0:
+            raise ConfigError("a cost matrix needs non-negative costs, not both zero "
+                              f"(got false positive {self.cost_false_positive}, false negative {self.cost_false_negative})",
+                              "set recommend.cost: {false_positive: 1, false_negative: 10} (the real trade-off)")
+
+    @property
+    def tuning_metric(self) -> str:
+        """The threshold objective: the metric itself where it scores labels, F1 where it scores probabilities."""
+        return self.metric if self.metric in LABEL_METRICS else "f1"
+
+    def label_score(self, y_true, y_pred, metric: str | None = None) -> float:
+        """Higher is better for every objective (cost is negated: minus the expected cost per row)."""
+        from sklearn.metrics import balanced_accuracy_score, f1_score, precision_score, recall_score
+
+        metric = metric or self.tuning_metric
+        y_true, y_pred = np.asarray(y_true).astype(int), np.asarray(y_pred).astype(int)
+        if metric == "f1":
+            return float(f1_score(y_true, y_pred, zero_division=0))
+        if metric == "balanced_accuracy":
+            return float(balanced_accuracy_score(y_true, y_pred))
+        if metric == "recall_at_precision":
+            precise = precision_score(y_true, y_pred, zero_division=0) >= self.min_precision
+            return float(recall_score(y_true, y_pred, zero_division=0)) if precise else 0.0
+        fp = int(((y_pred == 1) & (y_true == 0)).sum())
+        fn = int(((y_pred == 0) & (y_true == 1)).sum())
+        return -(fp * self.cost_false_positive + fn * self.cost_false_negative) / len(y_true)
+
+    def scorer(self):
+        from sklearn.metrics import make_scorer
+
+        return make_scorer(lambda y, pred: self.label_score(y, pred))
+
+
+def prior_correct(proba, trained_rate: float, real_rate: float) -> np.ndarray:
+    """Probabilities of a model trained at minority rate ``trained_rate`` moved to the real rate (Bayes' rule)."""
+    proba = np.clip(np.asarray(proba, dtype=float), 1e-12, 1 - 1e-12)
+    odds = proba / (1 - proba) * (real_rate / (1 - real_rate)) / (trained_rate / (1 - trained_rate))
+    return odds / (1 + odds)
+
+
+class _Shared(dict):
+    """A cache that survives scikit-learn's ``clone`` (which deep-copies parameters): one per decision."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class TableSampler(BaseEstimator):
+    """An imbalanced-learn pipeline step that adds a generator's synthetic minority rows to a table.
+
+    ``fit_resample(X, y)`` runs the project's synthesis (encoding, the registered generator, decoding) on the
+    rows it is given and nothing else, so inside a pipeline it sees only the training fold. Identical rows
+    and seed give identical synthetic rows, so fits are cached (``cache``) across learners and thresholds.
+    """
+
+    def __init__(self, *, method: str = "smote", spec: TableSpec | None = None, params: dict | None = None,
+                 sampling_strategy: float = 1.0, random_state: int = 0, causal_map=None, cache=None):
+        self.method = method
+        self.spec = spec
+        self.params = params
+        self.sampling_strategy = sampling_strategy
+        self.random_state = random_state
+        self.causal_map = causal_map
+        self.cache = cache
+
+    def fit_resample(self, X: pd.DataFrame, y):
+        from augmentation.synthesis.classification import synthesize
+
+        target = self.spec.target
+        frame = X.assign(**{target: np.asarray(y)}).reset_index(drop=True)
+        key = (self.method, self.random_state, frame_hash(frame))
+        cache = self.cache if self.cache is not None else {}
+        if key not in cache:
+            the_map = self.causal_map.complete(frame, self.spec) if self.causal_map is not None else None
+            cache[key] = synthesize(frame, self.spec, method=self.method, params=self.params or {},
+                                    sampling_strategy=self.sampling_strategy, random_state=self.random_state,
+                                    causal_map=the_map)
+        rows = pd.concat([frame, cache[key][frame.columns]], ignore_index=True)
+        self.trained_rate_ = float(rows[target].mean())
+        return rows.drop(columns=target), rows[target].to_numpy()
+
+
+@dataclass
+class Candidate:
+    """One option's fitted estimator factory and how its probabilities relate to the real prior."""
+
+    name: str
+    build: Callable[[int], BaseEstimator]
+    tuned: bool
+    rebalanced: bool
+
+
+def candidates(spec: TableSpec, frame: pd.DataFrame, *, learner: str, learner_params: dict,
+               generators: Sequence[str], objective: Objective, generator_params: Mapping[str, dict] | None = None,
+               causal_map=None, cache: dict | None = None, inner_folds: int = 3) -> list[Candidate]:
+    """Every option for one learner: none, threshold, class_weight, and each generator with and without a threshold."""
+    from imblearn.pipeline import Pipeline
+    from sklearn.model_selection import StratifiedKFold, TunedThresholdClassifierCV
+
+    cache = cache if cache is not None else _Shared()
+    numeric, categorical = spec.numeric(frame), list(spec.categorical)
+
+    def model(seed: int, class_weight=None):
+        return make_model(learner, numeric=numeric, categorical=categorical, params=learner_params,
+                          class_weight=class_weight, random_state=derive_seed(seed, "learner", learner))
+
+    def sampled(method: str):
+        def build(seed: int):
+            sampler = TableSampler(method=method, spec=spec, params=(generator_params or {}).get(method, {}),
+                                   random_state=derive_seed(seed, "generate", method), causal_map=causal_map,
+                                   cache=cache)
+            return Pipeline([("sample", sampler), ("model", model(seed))])
+        return build
+
+    def tuned(build):
+        def tuned_build(seed: int):
+            return TunedThresholdClassifierCV(build(seed), scoring=objective.scorer(),
+                                              cv=StratifiedKFold(inner_folds, shuffle=True,
+                                                                 random_state=derive_seed(seed, "threshold")))
+        return tuned_build
+
+    out = [Candidate("none", model, False, False), Candidate("threshold", tuned(model), True, False),
+           Candidate("class_weight", lambda seed: model(seed, "balanced"), False, True)]
+    for method in generators:
+        out += [Candidate(method, sampled(method), False, True),
+                Candidate(method + TUNED, tuned(sampled(method)), True, True)]
+    return out
+
+
+def _proba(estimator, X) -> np.ndarray:
+    inner = estimator.estimator_ if hasattr(estimator, "best_threshold_") else estimator
+    return inner.predict_proba(X)[:, 1]
+
+
+def _trained_rate(estimator, y_train) -> float:
+    inner = estimator.estimator_ if hasattr(estimator, "best_threshold_") else estimator
+    steps = getattr(inner, "named_steps", {})
+    if "sample" in steps:
+        return steps["sample"].trained_rate_
+    weight = steps["model"].get_params().get("class_weight") if "model" in steps else None
+    return 0.5 if weight == "balanced" else float(np.mean(y_train))
+
+
+@dataclass
+class Predictions:
+    """Out-of-sample probabilities (as the model gives them and prior-corrected) and labels of one option."""
+
+    proba: np.ndarray
+    calibrated: np.ndarray
+    labels: np.ndarray
+    thresholds: list[float]
+
+
+def fit_predict(candidate: Candidate, train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *, seed: int,
+                real_rate: float) -> tuple[Predictions, BaseEstimator]:
+    """Fit an option on ``train`` (its resampling and threshold search inside), predict ``test``."""
+    X, y = train[spec.features(train)], train[spec.target].to_numpy()
+    estimator = candidate.build(seed).fit(X, y)
+    proba = _proba(estimator, test[spec.features(test)])
+    threshold = float(estimator.best_threshold_) if candidate.tuned else 0.5
+    calibrated = prior_correct(proba, _trained_rate(estimator, y), real_rate) if candidate.rebalanced else proba
+    return Predictions(proba, calibrated, (proba >= threshold).astype(int), [threshold]), estimator
+
+
+def scores(y, pred: Predictions, objective: Objective, index: np.ndarray | None = None) -> dict[str, float]:
+    """Every decision metric on rows ``index`` (all rows by default)."""
+    from sklearn.metrics import average_precision_score, log_loss, roc_auc_score
+
+    index = np.arange(len(y)) if index is None else index
+    yt = np.asarray(y)[index]
+    out = {"roc_auc": float(roc_auc_score(yt, pred.proba[index])),
+           "pr_auc": float(average_precision_score(yt, pred.proba[index])),
+           "log_loss": float(log_loss(yt, np.clip(pred.calibrated[index], 1e-12, 1 - 1e-12), labels=[0, 1]))}
+    for metric in OBJECTIVES:
+        out[metric] = objective.label_score(yt, pred.labels[index], metric)
+    return out
+
+
+def paired_bootstrap(y, a: Predictions, b: Predictions, metric: str, objective: Objective, *, n: int = 400,
+                     seed: int = 0) -> tuple[float, float, float]:
+    """The gain of ``a`` over ``b`` in ``metric`` (sign: better is positive) and its 95% interval, rows resampled
+    in pairs, stratified by class so every resample has both classes."""
+    rng = np.random.default_rng(seed)
+    y = np.asarray(y)
+    sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
+    point = sign * (scores(y, a, objective)[metric] - scores(y, b, objective)[metric])
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    gains = []
+    for _ in range(n):
+        index = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
+        gains.append(sign * (scores(y, a, objective, index)[metric] - scores(y, b, objective, index)[metric]))
+    low, high = np.percentile(gains, [2.5, 97.5])
+    return float(point), float(low), float(high)
+
+
+def validate_options(train: pd.DataFrame, spec: TableSpec, options: Sequence[Candidate], *, folds: int, seed: int,
+                     real_rate: float, progress: Callable[[str], None] | None = None) -> dict[str, Predictions]:
+    """Out-of-fold predictions of every option on the training part (the same folds for all)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y = train[spec.target].to_numpy()
+    n_minority = int(y.sum())
+    if n_minority < 2 * folds:
+        raise DataError(f"{n_minority} minority training rows are too few for {folds}-fold validation with "
+                        "inner folds", f"lower recommend.folds (at least 2), or add minority rows")
+    splits = list(StratifiedKFold(folds, shuffle=True, random_state=derive_seed(seed, "recommend")).split(train, y))
+    out = {}
+    for option in options:
+        proba, calibrated, labels = np.empty(len(y)), np.empty(len(y)), np.empty(len(y), dtype=int)
+        thresholds = []
+        for k, (fit_idx, val_idx) in enumerate(splits):
+            pred, _ = fit_predict(option, train.iloc[fit_idx], train.iloc[val_idx], spec,
+                                  seed=derive_seed(seed, "fold", k), real_rate=real_rate)
+            proba[val_idx], calibrated[val_idx], labels[val_idx] = pred.proba, pred.calibrated, pred.labels
+            thresholds += pred.thresholds
+        out[option.name] = Predictions(proba, calibrated, labels, thresholds)
+        if progress:
+            progress(option.name)
+    return out
+
+
+def choose(y, validated: Mapping[str, Predictions], objective: Objective, *, seed: int = 0,
+           n_bootstrap: int = 400) -> dict:
+    """The selection rule of the module docstring, with every option's validated scores and intervals."""
+    metric = objective.metric
+    table = {name: scores(y, pred, objective) for name, pred in validated.items()}
+    excluded = {}
+    for name, pred in validated.items():
+        if name != "none":
+            gain, low, high = paired_bootstrap(y, pred, validated["none"], "roc_auc", objective, n=n_bootstrap,
+                                               seed=seed)
+            if high < 0:
+                excluded[name] = f"AUC {gain:+.4f} vs none (95% interval {low:+.4f} to {high:+.4f})"
+    eligible = [n for n in validated if n not in excluded]
+    sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
+    best = max(eligible, key=lambda n: sign * table[n][metric])
+    baseline = "threshold" if metric in LABEL_METRICS else "none"
+    gain, low, high = paired_bootstrap(y, validated[best], validated[baseline], metric, objective, n=n_bootstrap,
+                                       seed=seed) if best != baseline else (0.0, 0.0, 0.0)
+    chosen = best if low > 0 else baseline
+    return {"metric": metric, "baseline": baseline, "best": best, "chosen": chosen,
+            "gain_over_baseline": {"estimate": gain, "ci95": [low, high]},
+            "excluded": excluded, "validated": table,
+            "thresholds": {n: [round(t, 4) for t in p.thresholds] for n, p in validated.items()}}
+
+
+def sentence(learner: str, decision: dict) -> str:
+    """The decision in words a clinician or a credit officer can act on."""
+    chosen, metric = decision["chosen"], decision["metric"]
+    held = decision.get("holdout", {})
+    threshold = held.get("threshold")
+    at = f" at threshold {threshold:.2f}" if threshold is not None and chosen.endswith(("threshold", TUNED)) else ""
+    if chosen == "none":
+        what = "no oversampling; keep the model as it is"
+    elif chosen == "threshold":
+        what = f"no oversampling; keep the model and move its decision threshold to {threshold:.2f}" \
+            if threshold is not None else "no oversampling; keep the model and move its decision threshold"
+    elif chosen == "class_weight":
+        what = "no synthetic rows; weight the classes (class_weight=balanced)"
+    else:
+        what = f"oversample with {chosen.removesuffix(TUNED)}{at}"
+    gain = decision["gain_over_baseline"]
+    if chosen == decision["baseline"] and decision["best"] != chosen:
+        why = (f"the best other option, {decision['best']}, gained {gain['estimate']:+.3f} {metric} over "
+               f"{decision['baseline']} in validation, an interval ({gain['ci95'][0]:+.3f} to {gain['ci95'][1]:+.3f}) "
+               "that includes zero")
+    elif chosen != decision["baseline"]:
+        why = (f"validated {metric} gain over {decision['baseline']} {gain['estimate']:+.3f} "
+               f"(95% interval {gain['ci95'][0]:+.3f} to {gain['ci95'][1]:+.3f})")
+    else:
+        why = f"no option beat it on validated {metric}"
+    line = f"{learner}: {what} ({why})"
+    if held:
+        line += (f"; on the real hold-out {metric} {held['chosen'][metric]:.3f} vs {held['baseline'][metric]:.3f} "
+                 f"for {decision['baseline']}")
+    return line + "."
+
+
+def recommend(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *, learners: Mapping[str, dict],
+              generators: Sequence[str], objective: Objective, folds: int = 3, seed: int = 0,
+              generator_params: Mapping[str, dict] | None = None, causal_map=None,
+              progress: Callable[[str], None] | None = None, n_bootstrap: int = 400) -> dict:
+    """Per learner: validate every option on the training part, choose, then score the choice and its baseline once
+    on the hold-out. ``test`` is touched only by that last step."""
+    real_rate = float(train[spec.target].mean())
+    cache = _Shared()
+    out = {}
+    for learner, params in learners.items():
+        options = candidates(spec, train, learner=learner, learner_params=params, generators=generators,
+                             objective=objective, generator_params=generator_params, causal_map=causal_map,
+                             cache=cache)
+        validated = validate_options(train, spec, options, folds=folds, seed=seed, real_rate=real_rate,
+                                     progress=(lambda name, l=learner: progress(f"{l} {name}")) if progress else None)
+        decision = choose(train[spec.target].to_numpy(), validated, objective, seed=seed, n_bootstrap=n_bootstrap)
+        by_name = {o.name: o for o in options}
+        held = {}
+        for role in ("chosen", "baseline"):
+            pred, _ = fit_predict(by_name[decision[role]], train, test, spec, seed=seed, real_rate=real_rate)
+            held[role] = scores(test[spec.target].to_numpy(), pred, objective)
+            if role == "chosen":
+                held["threshold"] = pred.thresholds[0]
+                held["reliability"] = reliability(test[spec.target].to_numpy(), pred.calibrated)
+        decision["holdout"] = held
+        decision["sentence"] = sentence(learner, decision)
+        out[learner] = decision
+    return out
+
+
+def reliability(y, proba, bins: int = 10) -> dict:
+    """A reliability diagram's points: per probability bin, the mean prediction, the observed rate and the count."""
+    y, proba = np.asarray(y, dtype=float), np.asarray(proba, dtype=float)
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(proba, edges[1:-1]), 0, bins - 1)
+    points = [{"mean_predicted": float(proba[which == b].mean()), "observed": float(y[which == b].mean()),
+               "n": int((which == b).sum())} for b in range(bins) if (which == b).any()]
+    return {"points": points, "base_rate": float(y.mean()), "mean_predicted": float(proba.mean())}
+

@@ -138,6 +138,20 @@ def test_weights_saved_as_tensors_and_json(tmp_path):
         np.testing.assert_array_equal(got, want)
 
 
+def test_sparse_input_gets_a_clear_error_and_float32_is_kept():
+    from scipy import sparse
+
+    X, y = np.random.default_rng(0).standard_normal((200, 3)), np.r_[np.ones(40), np.zeros(160)]
+    for sampler in (DavidOversampler(**FAST), DavidRegressionSampler(**FAST)):
+        target = y if isinstance(sampler, DavidOversampler) else X[:, 0] ** 2
+        with pytest.raises(DataError, match="needs a dense X") as info:
+            sampler.fit_resample(sparse.csr_matrix(X), target)
+        assert "toarray()" in str(info.value)
+    assert DavidOversampler().__sklearn_tags__().input_tags.sparse is False
+    X_res, _ = DavidOversampler(**FAST, random_state=0).fit_resample(X.astype(np.float32), y)
+    assert X_res.dtype == np.float32 and len(X_res) == 320
+
+
 @pytest.mark.parametrize("problem, call, message", [
     ("fewer rows than the batch", lambda: DavidRegressionSampler(batch_size=64).fit_resample(*skewed(40)),
      "fewer than its batch of 64"),

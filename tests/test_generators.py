@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+import numpy as np
 import pandas as pd
 import pytest
 from imblearn.pipeline import Pipeline
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
 from augmentation import generators
+from augmentation.causal.map import CausalMap
 from augmentation.data import io
 from augmentation.errors import ConfigError, DataError
 from augmentation.generators import store
@@ -55,11 +58,43 @@ def test_sampling_strategy_sets_the_ratio(cohort):
     assert counts[1] == pytest.approx(0.5 * counts[0], abs=1)
 
 
-def test_registry_samplers_work_in_an_imblearn_pipeline(cohort):
-    X = cohort.drop(columns=["mortality", "sex"])
-    model = Pipeline([("oversample", generators.make_generator("smote", random_state=0)),
-                      ("model", LogisticRegression(max_iter=2000))]).fit(X, cohort["mortality"])
-    assert model.predict_proba(X).shape == (len(X), 2)
+class CountingClassifier(ClassifierMixin, BaseEstimator):
+    """A logistic regression that records the rows it was fitted on (what the sampler handed it)."""
+
+    def fit(self, X, y):
+        self.n_rows_ = len(X)
+        self.class_counts_ = dict(zip(*np.unique(y, return_counts=True)))
+        self.model_ = LogisticRegression(max_iter=2000).fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict(self, X):
+        return self.model_.predict(X)
+
+
+# A small map over the pipeline's columns, for the generator that needs one (it reads the names from the frame).
+PIPELINE_MAP = CausalMap.from_dict({"label": "mortality", "nodes": ["age", "iss", "gcs", "mortality"],
+                                    "edges": [["age", "mortality"], ["iss", "gcs"], ["iss", "mortality"]]})
+PIPELINE_PARAMS = {"david": {"epochs": 3, "patience": 1}, "scm": {"causal_map": PIPELINE_MAP, "learner": "linear"}}
+
+
+@pytest.mark.parametrize("method", generators.available())
+def test_registry_samplers_work_in_an_imblearn_pipeline(cohort, method):
+    X = cohort.drop(columns="mortality").assign(sex=(cohort["sex"] == "M").astype(float)).iloc[:800]
+    y = cohort["mortality"].iloc[:800]
+    params = dict(PIPELINE_PARAMS.get(method, {}))
+    if generators.needs_categorical(method):
+        params["categorical_features"] = [X.columns.get_loc("sex")]
+    model = Pipeline([("oversample", generators.make_generator(method, random_state=0, **params)),
+                      ("model", CountingClassifier())]).fit(X, y)
+    seen = model.named_steps["model"]
+    majority, minority = (y == 0).sum(), (y == 1).sum()
+    assert minority < majority / 3  # the data are imbalanced, so a balanced fit means the sampler ran
+    assert seen.class_counts_[0] == majority  # oversamplers add rows, they keep every real one
+    assert seen.class_counts_[1] == pytest.approx(majority, rel=0.1)  # ADASYN balances only approximately
+    assert seen.n_rows_ == seen.class_counts_[0] + seen.class_counts_[1]
+    predicted = model.predict(X)  # prediction skips the sampler: one label per real row
+    assert predicted.shape == (len(X),) and set(predicted) <= {0, 1}
 
 
 def test_unknown_generator_and_parameter():
@@ -67,6 +102,8 @@ def test_unknown_generator_and_parameter():
         generators.make_generator("smoot", random_state=0)
     with pytest.raises(ConfigError, match="generators.params.smote"):
         generators.make_generator("smote", random_state=0, k_neighbours=3)
+    with pytest.raises(ConfigError, match="fixes \\['kind'\\] itself"):  # borderline2 stays borderline-2
+        generators.make_generator("borderline2", random_state=0, kind="borderline-1")
 
 
 def test_smotenc_needs_categorical_columns(cohort):

@@ -71,6 +71,32 @@ def test_protocol_two_views_and_spread():
     assert again == results
 
 
+@pytest.mark.parametrize("name", samplers.available())
+def test_every_sampler_is_a_scikit_learn_estimator(name):
+    from sklearn.base import clone
+
+    fast = {"epochs": 3, "patience": 1, "hidden": 8} if name.startswith("david") else {}
+    sampler = samplers.make_sampler(name, random_state=4, n_samples=50, **fast)
+    params = sampler.get_params()
+    twin = clone(sampler)
+    assert twin is not sampler and twin.get_params() == params  # the round trip keeps every parameter
+    assert type(sampler)(**params).get_params() == params
+    assert params["random_state"] == 4 and params["n_samples"] == 50
+    if name == "david_no_balance":
+        assert params["balanced"] is False
+    X, y = skewed(200)
+    first, again = sampler.fit_resample(X, y), twin.fit_resample(X, y)
+    for a, b in zip(first, again):  # same random_state, same rows
+        np.testing.assert_array_equal(a, b)
+    other = samplers.make_sampler(name, random_state=5, n_samples=50, **fast).fit_resample(X, y)
+    assert not np.array_equal(first[0][200:], other[0][200:])
+
+
+def test_fixed_parameters_cannot_be_overridden():
+    with pytest.raises(ConfigError, match="fixes \\['balanced'\\]"):
+        samplers.make_sampler("david_no_balance", random_state=0, balanced=True)
+
+
 def test_unknown_sampler_and_parameter():
     with pytest.raises(ConfigError, match="unknown regression generator 'smotr'"):
         samplers.make_sampler("smotr", random_state=0)

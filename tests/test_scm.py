@@ -67,10 +67,9 @@ def test_ancestral_rows_keep_the_mechanisms_and_the_minority_distribution(train)
 def test_counterfactual_rows_keep_every_mechanism_exact(train):
     rows = generate(train, "counterfactual", seed=1)
     real_minority = train[train.y == 1]
-    sampler = make_generator("scm", random_state=1, sampling_strategy=1.0, causal_map=MAP,
-                             feature_names=["age", "dose", "marker", "followup"], mode="counterfactual",
+    sampler = make_generator("scm", random_state=1, sampling_strategy=1.0, causal_map=MAP, mode="counterfactual",
                              learner="linear")
-    sampler.fit_resample(train[["age", "dose", "marker", "followup"]].to_numpy(), train.y.to_numpy())
+    sampler.fit_resample(train[["age", "dose", "marker", "followup"]], train.y)  # column names from the frame
     mech = sampler.mechanisms_
     # Immutable age is never changed: every synthetic age is a real minority row's age.
     assert set(rows.age) <= set(real_minority.age)
@@ -88,6 +87,39 @@ def test_counterfactual_rows_keep_every_mechanism_exact(train):
 
 def test_same_seed_same_rows(train):
     pd.testing.assert_frame_equal(generate(train, "ancestral", seed=3), generate(train, "ancestral", seed=3))
+
+
+def test_a_random_state_object_seeds_the_rows(train):
+    X, y = train[["age", "dose", "marker", "followup"]], train.y
+
+    def rows(random_state):
+        sampler = make_generator("scm", random_state=random_state, causal_map=MAP, learner="linear")
+        return sampler.fit_resample(X, y)[0].iloc[len(X):]
+
+    first = rows(np.random.RandomState(3))
+    pd.testing.assert_frame_equal(first, rows(np.random.RandomState(3)))
+    assert not first.equals(rows(np.random.RandomState(4)))
+
+
+def test_column_names_come_from_the_data():
+    sampler = make_generator("scm", random_state=0, causal_map=MAP, learner="linear")
+    train = linear_rows(1000)
+    X_res, _ = sampler.fit_resample(train[["age", "dose", "marker", "followup"]], train.y)
+    assert list(X_res.columns) == ["age", "dose", "marker", "followup"]
+    with pytest.raises(DataError, match=r"\['age', 'dose', 'marker', 'followup'\] are not columns") as info:
+        sampler.fit_resample(train[["age", "dose", "marker", "followup"]].to_numpy(), train.y)  # x0..x3
+    assert "fit on a DataFrame" in str(info.value)
+
+
+def test_without_a_map_each_column_comes_from_the_class_values():
+    train = linear_rows(1000)
+    X, y = train[["age", "dose", "marker", "followup"]].to_numpy(), train.y.to_numpy()
+    X_res, y_res = make_generator("scm", random_state=0).fit_resample(X, y)
+    new = X_res[len(X):]
+    assert len(new) == (y == 0).sum() - (y == 1).sum() and (y_res[len(X):] == 1).all()
+    for j in range(X.shape[1]):
+        assert np.isin(new[:, j], X[y == 1, j]).all()
+    assert not (new[:, None, :] == X[y == 1][None, :, :]).all(axis=2).any(axis=1).all()  # not only copies
 
 
 def test_scm_on_the_simulator_respects_the_map():

@@ -38,7 +38,6 @@ PROTOCOLS = ("paper", "cv")
 LOWER_IS_BETTER = ("brier",)
 RATIO_GRID = (0.25, 0.5, 0.75, 1.0)  # minority / majority after resampling; 1.0 is the fixed default
 CART_GRID = {"criterion": ["gini", "entropy"], "max_depth": [3, 5, 10, 20, 50, 100]}  # the paper's 3…100
-DEFAULT_NEIGHBOURS = 5
 
 
 @dataclass(frozen=True)
@@ -176,9 +175,9 @@ def _splits(cell: Cell, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
 
 def _resample(method: str, params: dict, ratio: float, random_state: int, n_minority: int):
     from augmentation import generators
-    neighbours = generators.REGISTRY[method][1] if method in generators.REGISTRY else ()
+    neighbours = generators.REGISTRY[method].neighbours if method in generators.REGISTRY else ()
     # small minorities: fewer neighbours than the default, unless the user set them
-    kwargs = {k: min(DEFAULT_NEIGHBOURS, max(1, n_minority - 1)) for k in neighbours}
+    kwargs = {k: min(generators.DEFAULT_NEIGHBOURS, max(1, n_minority - 1)) for k in neighbours}
     kwargs.update(params)
     strategy = "auto" if ratio == 1.0 else ratio
     return generators.make_generator(method, random_state=random_state, sampling_strategy=strategy, **kwargs)

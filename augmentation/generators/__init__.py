@@ -1,63 +1,102 @@
 """Generators of synthetic minority rows, by name.
 
-Every entry builds an imbalanced-learn compatible sampler (``fit_resample``,
-``sampling_strategy``, ``random_state``). Later generators register here too.
+Every entry builds an imbalanced-learn compatible sampler (``fit_resample``, ``sampling_strategy``,
+``random_state``) and is described by one :class:`GeneratorSpec` record: what to build, and what the
+synthesis needs to know about it (neighbour counts, categorical columns, the causal map). Later
+generators register here too. Regression samplers (continuous targets) are in
+``augmentation.generators.regression``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any
 
 from imblearn.base import BaseSampler
 from imblearn.over_sampling import ADASYN, SMOTE, SMOTENC, BorderlineSMOTE, RandomOverSampler
 
-from pyloras import LORAS
-
 from augmentation.errors import ConfigError, DataError
 from augmentation.generators.david import DavidOversampler
+from augmentation.generators.dense import DenseBorderlineSMOTE, LoRAS
 from augmentation.generators.o2 import OptimizedOversampler
 from augmentation.generators.scm import SCMOversampler
 
-# name -> (factory, neighbour parameters that bound the minority size, needs categorical columns)
-_Factory = Callable[..., BaseSampler]
-REGISTRY: dict[str, tuple[_Factory, tuple[str, ...], bool]] = {
-    "random": (RandomOverSampler, (), False),
-    "smote": (SMOTE, ("k_neighbors",), False),
-    "borderline1": (lambda **kw: BorderlineSMOTE(kind="borderline-1", **kw), ("k_neighbors",), False),
-    "borderline2": (lambda **kw: BorderlineSMOTE(kind="borderline-2", **kw), ("k_neighbors",), False),
-    "adasyn": (ADASYN, ("n_neighbors",), False),
-    "smotenc": (SMOTENC, ("k_neighbors",), True),
-    "o2": (lambda **kw: OptimizedOversampler(model="lr", **kw), ("k_neighbors",), False),
-    "o2_svm": (lambda **kw: OptimizedOversampler(model="svm", **kw), ("k_neighbors",), False),
-    "o2_cart": (lambda **kw: OptimizedOversampler(model="cart", **kw), ("k_neighbors",), False),
-    "loras": (LORAS, ("n_neighbors",), False),
-    "david": (DavidOversampler, (), False),  # β-VAE; torch is imported only when it fits
-    "scm": (SCMOversampler, (), False),
-}
-# Generators that take ``categorical_features`` but also work without categorical columns (O²'s mixed-data path).
-ACCEPTS_CATEGORICAL = frozenset({"o2", "o2_svm", "o2_cart"})
-# Generators that need the causal map and the column names (given to make_generator by synthesis).
-NEEDS_MAP = {"scm"}
+# The neighbour count a generator uses when its params do not set one (imbalanced-learn's default);
+# min_minority_rows and the benchmark's small-minority cap read it from here.
 DEFAULT_NEIGHBOURS = 5
+
+
+@dataclass(frozen=True)
+class GeneratorSpec:
+    """One registry entry.
+
+    sampler, fixed : the class to build and the keyword arguments the entry always passes it
+        (pairs, so the record stays immutable).
+    neighbours : parameters that bound the minority size (each needs that many rows + 1).
+    needs_categorical : the sampler only works with categorical columns (SMOTE-NC).
+    accepts_categorical : the sampler takes ordinal codes and ``categorical_features`` itself.
+    needs_map : the sampler models the user's causal map (synthesis passes it, and X as a DataFrame).
+    tasks : the target kinds it oversamples.
+    """
+
+    name: str
+    sampler: type[BaseSampler]
+    fixed: tuple[tuple[str, Any], ...] = ()
+    neighbours: tuple[str, ...] = ()
+    needs_categorical: bool = False
+    accepts_categorical: bool = False
+    needs_map: bool = False
+    tasks: tuple[str, ...] = ("binary", "multiclass")
+
+    def __post_init__(self):
+        if self.needs_categorical and not self.accepts_categorical:
+            raise ValueError(f"generator {self.name!r} needs categorical columns, so it must accept them")
+
+
+_SPECS = (
+    GeneratorSpec("random", RandomOverSampler),
+    GeneratorSpec("smote", SMOTE, neighbours=("k_neighbors",)),
+    GeneratorSpec("borderline1", BorderlineSMOTE, (("kind", "borderline-1"),), neighbours=("k_neighbors",)),
+    GeneratorSpec("borderline2", DenseBorderlineSMOTE, (("kind", "borderline-2"),), neighbours=("k_neighbors",)),
+    GeneratorSpec("adasyn", ADASYN, neighbours=("n_neighbors",)),
+    GeneratorSpec("smotenc", SMOTENC, neighbours=("k_neighbors",), needs_categorical=True, accepts_categorical=True),
+    # O²'s mixed-data path takes categorical_features, and it works without categorical columns too.
+    GeneratorSpec("o2", OptimizedOversampler, (("model", "lr"),), neighbours=("k_neighbors",), accepts_categorical=True),
+    GeneratorSpec("o2_svm", OptimizedOversampler, (("model", "svm"),), neighbours=("k_neighbors",),
+                  accepts_categorical=True),
+    GeneratorSpec("o2_cart", OptimizedOversampler, (("model", "cart"),), neighbours=("k_neighbors",),
+                  accepts_categorical=True),
+    GeneratorSpec("loras", LoRAS, neighbours=("n_neighbors",)),
+    GeneratorSpec("david", DavidOversampler),  # β-VAE; torch is imported only when it fits
+    # the map's label is binary; without a map the model is graph-free and any number of classes works
+    GeneratorSpec("scm", SCMOversampler, needs_map=True, tasks=("binary",)),
+)
+REGISTRY: dict[str, GeneratorSpec] = {spec.name: spec for spec in _SPECS}
 
 
 def available() -> list[str]:
     return sorted(REGISTRY)
 
 
+def spec(name: str) -> GeneratorSpec:
+    """The registry record of ``name``; an unknown name gives a ConfigError."""
+    if name not in REGISTRY:
+        raise ConfigError(f"unknown generator {name!r}", f"use one of {available()}")
+    return REGISTRY[name]
+
+
 def needs_categorical(name: str) -> bool:
-    return _entry(name)[2]
+    return spec(name).needs_categorical
 
 
 def handles_categorical(name: str) -> bool:
     """Whether ``name`` takes ordinal-coded categorical columns itself (``categorical_features``)."""
-    return needs_categorical(name) or name in ACCEPTS_CATEGORICAL
+    return spec(name).accepts_categorical
 
 
 def min_minority_rows(name: str, params: dict[str, Any]) -> int:
     """The fewest minority rows the generator can work with."""
-    keys = _entry(name)[1]
-    return max([int(params.get(k, DEFAULT_NEIGHBOURS)) + 1 for k in keys], default=1)
+    return max([int(params.get(k, DEFAULT_NEIGHBOURS)) + 1 for k in spec(name).neighbours], default=1)
 
 
 def check_minority_rows(name: str, params: dict[str, Any], n_minority: int) -> None:
@@ -70,28 +109,31 @@ def check_minority_rows(name: str, params: dict[str, Any], n_minority: int) -> N
 
 
 def needs_map(name: str) -> bool:
-    _entry(name)
-    return name in NEEDS_MAP
+    return spec(name).needs_map
 
 
-def make_generator(name: str, *, random_state: int, sampling_strategy: Any = "auto",
-                   categorical_features: list[int] | None = None, causal_map: Any = None,
-                   feature_names: list[str] | None = None, **params: Any) -> BaseSampler:
-    """Build the sampler registered as ``name``; unknown names or parameters give a ConfigError."""
-    factory, _, categorical = _entry(name)
-    kwargs = dict(params, random_state=random_state, sampling_strategy=sampling_strategy)
-    if categorical or name in ACCEPTS_CATEGORICAL:
-        kwargs["categorical_features"] = categorical_features
-    if name in NEEDS_MAP:
-        kwargs.update(causal_map=causal_map, feature_names=feature_names)
+def make_generator(name: str, *, random_state: Any, sampling_strategy: Any = "auto",
+                   categorical_features: list[int] | str | None = None, causal_map: Any = None,
+                   **params: Any) -> BaseSampler:
+    """Build the sampler registered as ``name``; unknown names or parameters give a ConfigError.
+
+    ``categorical_features`` reaches only generators that accept it; for SMOTE-NC ``None`` means
+    imbalanced-learn's ``"auto"`` (the pandas ``category`` columns of a DataFrame). ``causal_map``
+    reaches only generators that need it; they take the column names from the DataFrame they fit on.
+    """
+    entry = spec(name)
+    kwargs = dict(entry.fixed)
+    if set(params) & set(kwargs):
+        raise ConfigError(f"generator {name!r} fixes {sorted(set(params) & set(kwargs))} itself",
+                          f"remove it from generators.params.{name}, or use the generator with the value you want")
+    kwargs.update(params, random_state=random_state, sampling_strategy=sampling_strategy)
+    if entry.accepts_categorical:
+        kwargs["categorical_features"] = ("auto" if entry.needs_categorical and categorical_features is None
+                                          else categorical_features)
+    if entry.needs_map:
+        kwargs["causal_map"] = causal_map
     try:
-        return factory(**kwargs)
+        return entry.sampler(**kwargs)
     except TypeError as exc:
         raise ConfigError(f"generator {name!r} does not take these parameters: {sorted(params)} ({exc})",
                           f"fix generators.params.{name} in params.yaml") from exc
-
-
-def _entry(name: str):
-    if name not in REGISTRY:
-        raise ConfigError(f"unknown generator {name!r}", f"use one of {available()}")
-    return REGISTRY[name]

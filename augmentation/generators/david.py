@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
 from augmentation.data import rarity as rare
 from augmentation.errors import ConfigError, DataError
+from augmentation.generators.dense import DenseOnly, reject_sparse
 
 _DEVICES = ("auto", "cpu", "cuda")
 _AUTO_STEPS = 64
@@ -129,7 +131,7 @@ def _as_float_matrix(X) -> np.ndarray:
     return values
 
 
-class DavidOversampler(_DavidParams, BaseOverSampler):
+class DavidOversampler(_DavidParams, DenseOnly, BaseOverSampler):
     """DAVID for classification: the minority class plays the rare target.
 
     The target head reconstructs the one-hot class; row weights are 1 / p(class)^α; the new rows of a
@@ -182,11 +184,13 @@ class DavidOversampler(_DavidParams, BaseOverSampler):
                   validation_fraction=validation_fraction, onehot_groups=onehot_groups, device=device,
                   threads=threads, random_state=random_state, pretrained=pretrained, save_to=save_to)
 
-    def _check_X_y(self, X, y):
+    def _check_X_y(self, X, y, accept_sparse=None):
+        reject_sparse(type(self).__name__, X)  # the network is dense
         self._check(_as_float_matrix(X))  # NaN and too few rows get a message with a fix, before sklearn's
         return super()._check_X_y(X, y)
 
     def _fit_resample(self, X, y):
+        dtype = X.dtype  # the network works in float64; the rows come back in X's dtype
         X = np.asarray(X, dtype=float)
         y = np.asarray(y)
         classes = np.unique(y)
@@ -205,10 +209,10 @@ class DavidOversampler(_DavidParams, BaseOverSampler):
             X_new, _ = self._decode(fitted, Z, X)
             X_parts.append(X_new)
             y_parts.append(np.full(n, cls, dtype=y.dtype))
-        return np.vstack(X_parts), np.concatenate(y_parts)
+        return np.vstack(X_parts).astype(dtype, copy=False), np.concatenate(y_parts)
 
 
-class DavidRegressionSampler(_DavidParams):
+class DavidRegressionSampler(_DavidParams, BaseEstimator):
     """DAVID for a continuous target: ``fit_resample(X, y)`` returns the real rows followed by new ones.
 
     Parameters (besides those of :class:`DavidOversampler`)
@@ -235,6 +239,7 @@ class DavidRegressionSampler(_DavidParams):
                   threads=threads, random_state=random_state, pretrained=pretrained, save_to=save_to)
 
     def fit_resample(self, X, y):
+        reject_sparse(type(self).__name__, X)
         X = _as_float_matrix(X)
         y = rare.check_target(y)
         if len(X) != len(y):

@@ -15,18 +15,22 @@ Each has ``fit_resample(X, y)`` returning the real rows followed by ``n_samples`
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 
 from augmentation.data import rarity as rare
 from augmentation.errors import ConfigError, DataError
 from augmentation.generators.david import DavidRegressionSampler, _as_float_matrix, n_new_rows
+from augmentation.generators.dense import reject_sparse
 
 
-class _RareRegionSampler:
+class _RareRegionSampler(BaseEstimator):
+    """Shared fit_resample; each subclass's ``__init__`` lists its parameters (scikit-learn's get_params reads them)."""
+
     def __init__(self, *, n_samples=0.5, rare_quantile=0.1, relevance_threshold=None, alpha=0.5, random_state=None):
         self.n_samples = n_samples
         self.rare_quantile = rare_quantile
@@ -35,6 +39,7 @@ class _RareRegionSampler:
         self.random_state = random_state
 
     def fit_resample(self, X, y):
+        reject_sparse(type(self).__name__, X)
         X = _as_float_matrix(X)
         y = rare.check_target(y)
         if not np.isfinite(X).all():
@@ -64,8 +69,10 @@ class RandomRareOversampler(_RareRegionSampler):
 class GaussianNoiseOversampler(_RareRegionSampler):
     """Rare rows plus N(0, (perturbation · std)²) noise on every column and the target, kept in range."""
 
-    def __init__(self, *, perturbation=0.05, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, *, perturbation=0.05, n_samples=0.5, rare_quantile=0.1, relevance_threshold=None, alpha=0.5,
+                 random_state=None):
+        super().__init__(n_samples=n_samples, rare_quantile=rare_quantile, relevance_threshold=relevance_threshold,
+                         alpha=alpha, random_state=random_state)
         self.perturbation = perturbation
 
     def _generate(self, X, y, region, n, rng):
@@ -80,8 +87,10 @@ class GaussianNoiseOversampler(_RareRegionSampler):
 class SmoteR(_RareRegionSampler):
     """SmoteR: interpolation between rare rows of the same tail, target by inverse-distance weighting."""
 
-    def __init__(self, *, k_neighbors=5, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, *, k_neighbors=5, n_samples=0.5, rare_quantile=0.1, relevance_threshold=None, alpha=0.5,
+                 random_state=None):
+        super().__init__(n_samples=n_samples, rare_quantile=rare_quantile, relevance_threshold=relevance_threshold,
+                         alpha=alpha, random_state=random_state)
         self.k_neighbors = k_neighbors
 
     def _generate(self, X, y, region, n, rng):
@@ -117,13 +126,14 @@ class SmoteR(_RareRegionSampler):
         return np.vstack(X_out), np.concatenate(y_out)
 
 
-REGISTRY: dict[str, Callable[..., Any]] = {
-    "random": RandomRareOversampler,
-    "gaussian_noise": GaussianNoiseOversampler,
-    "smoter": SmoteR,
-    "david": DavidRegressionSampler,
-    "david_no_balance": lambda **kw: DavidRegressionSampler(balanced=False, **kw),
-    "david_no_bootstrap": lambda **kw: DavidRegressionSampler(bootstrap=False, **kw),
+# name -> (class, the keyword arguments the entry always passes it)
+REGISTRY: dict[str, tuple[type, dict[str, Any]]] = {
+    "random": (RandomRareOversampler, {}),
+    "gaussian_noise": (GaussianNoiseOversampler, {}),
+    "smoter": (SmoteR, {}),
+    "david": (DavidRegressionSampler, {}),
+    "david_no_balance": (DavidRegressionSampler, {"balanced": False}),
+    "david_no_bootstrap": (DavidRegressionSampler, {"bootstrap": False}),
 }
 
 
@@ -139,8 +149,12 @@ def make_sampler(name: str, *, random_state: int, **params: Any):
     """Build the regression oversampler ``name``; unknown names or parameters give a ConfigError."""
     if name not in REGISTRY:
         raise ConfigError(f"unknown regression generator {name!r}", f"use one of {available()}")
+    sampler, fixed = REGISTRY[name]
+    if set(params) & set(fixed):
+        raise ConfigError(f"regression generator {name!r} fixes {sorted(set(params) & set(fixed))} itself",
+                          "remove that --param, or use the generator with the value you want")
     try:
-        return REGISTRY[name](random_state=random_state, **params)
+        return sampler(**fixed, random_state=random_state, **params)
     except TypeError as exc:
         raise ConfigError(f"regression generator {name!r} does not take these parameters: {sorted(params)} ({exc})",
                           "check the --param names") from exc

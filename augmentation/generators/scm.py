@@ -30,37 +30,45 @@ resampled real minority row. Integer nodes are rounded and every node is kept in
 bounds (the map's, intersected with the training range). The map's monotone effects are
 monotonic constraints of the mechanisms (see augmentation.causal.mechanisms).
 
-The sampler is an imbalanced-learn over-sampler, given the map and the column names at
-construction (synthesis passes them); discrete columns arrive as integer codes.
+The sampler is an imbalanced-learn over-sampler, given the map at construction (synthesis passes
+it); the column names come from the DataFrame it fits on (``feature_names_in_``; an array's columns
+are x0, x1, ...). Discrete columns arrive as integer codes.
+
+Without a map the graph is empty: nothing is known of the causes, so each column of a new row is
+drawn independently from that class's own values (the SCM of an edgeless graph, conditioned on the
+class). This keeps the sampler usable, and checkable, on its own; synthesis never builds it that way
+(it refuses the ``scm`` generator without a map).
 """
 
 from __future__ import annotations
 
 import logging
+import numbers
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 from imblearn.over_sampling.base import BaseOverSampler
 from scipy.stats import gaussian_kde
+from sklearn.utils import check_random_state
 
 from augmentation.causal.map import CausalMap
 from augmentation.errors import ConfigError, DataError
 from augmentation.causal.mechanisms import fit_mechanisms
+from augmentation.generators.dense import DenseOnly
 
 log = logging.getLogger(__name__)
 MODES = ("ancestral", "counterfactual")
 
 
-class SCMOversampler(BaseOverSampler):
+class SCMOversampler(DenseOnly, BaseOverSampler):
     """Over-sample the minority class from a structural causal model.
 
     Parameters
     ----------
-    causal_map : CausalMap
-        The DAG and per-variable constraints; its label is the class column.
-    feature_names : list of str
-        The name of each column of X, in order.
+    causal_map : CausalMap or None
+        The DAG and per-variable constraints; its label is the class column, its nodes name
+        columns of X (fit on a DataFrame). None: the graph-free model of the module docstring.
     mode : {"ancestral", "counterfactual"}
     perturbation : float
         Counterfactual mode: the size of the change of a mutable root, in standard deviations
@@ -83,12 +91,11 @@ class SCMOversampler(BaseOverSampler):
 
     _sampling_type = "over-sampling"
 
-    def __init__(self, *, causal_map=None, feature_names=None, mode="ancestral", perturbation=0.25,
+    def __init__(self, *, causal_map=None, mode="ancestral", perturbation=0.25,
                  learner="hgb", max_iter=50, max_leaf_nodes=15, noise_cv=3, noise_bins=10, max_rounds=50, steps=3,
                  sampling_strategy="auto", random_state=None):
         super().__init__(sampling_strategy=sampling_strategy)
         self.causal_map = causal_map
-        self.feature_names = feature_names
         self.mode = mode
         self.perturbation = perturbation
         self.learner = learner
@@ -100,28 +107,36 @@ class SCMOversampler(BaseOverSampler):
         self.steps = steps
         self.random_state = random_state
 
-    def _check_params(self, n_features: int) -> CausalMap:
+    def _check_params(self, names: list[str]) -> CausalMap | None:
         if self.mode not in MODES:
             raise ConfigError(f"scm mode={self.mode!r} is unknown", f"use one of {list(MODES)}")
         if not 0 < float(self.perturbation) <= 5:
             raise ConfigError(f"scm perturbation={self.perturbation} must be in (0, 5]", "use e.g. 0.25")
+        if self.causal_map is None:
+            return None
         if not isinstance(self.causal_map, CausalMap):
-            raise ConfigError("the scm generator needs a causal map", "name the map file in data.graph in params.yaml")
-        names = list(self.feature_names or [])
-        if len(names) != n_features:
-            raise ConfigError(f"scm got {n_features} columns but {len(names)} feature names",
-                              "pass feature_names, one per column of X")
+            raise ConfigError(f"the scm generator's causal_map is a {type(self.causal_map).__name__}",
+                              "pass a CausalMap (tasks.causal.load_map reads one), or None for no graph")
         missing = [n for n in self.causal_map.nodes if n not in names and n != self.causal_map.label]
         if missing:
-            raise DataError(f"causal map node(s) {missing} are not columns of the data",
-                            "rename the nodes to match the columns, or remove them from the map")
+            raise DataError(f"causal map node(s) {missing} are not columns of the data (columns: {names})",
+                            "fit on a DataFrame whose columns the nodes name, or rename the nodes")
         return self.causal_map
 
     def _fit_resample(self, X, y):
-        causal_map = self._check_params(X.shape[1])
-        rng = np.random.default_rng(self.random_state if isinstance(self.random_state, (int, np.integer)) else None)
+        # validate_data sets feature_names_in_ from a DataFrame's columns; an array gets x0, x1, ...
+        names = [str(c) for c in getattr(self, "feature_names_in_", [f"x{i}" for i in range(X.shape[1])])]
+        self.columns_ = names
+        causal_map = self._check_params(names)
+        # an int seeds numpy's Generator directly (the rows of a seed never change); a RandomState or
+        # None gives that seed through check_random_state, so RandomState(3) twice gives the same rows
+        seed = (self.random_state if isinstance(self.random_state, numbers.Integral)
+                else check_random_state(self.random_state).randint(2**31 - 1))
+        rng = np.random.default_rng(seed)
+        if causal_map is None:
+            return self._graph_free(X, y, rng)
         label = causal_map.label
-        frame = pd.DataFrame(np.asarray(X, dtype=float), columns=list(self.feature_names))
+        frame = pd.DataFrame(np.asarray(X, dtype=float), columns=names)
         frame[label] = np.asarray(y)
         self.mechanisms_ = fit_mechanisms(frame, causal_map, learner=self.learner, max_iter=self.max_iter,
                                           max_leaf_nodes=self.max_leaf_nodes, noise_cv=self.noise_cv,
@@ -138,8 +153,22 @@ class SCMOversampler(BaseOverSampler):
                 rows = self._ancestral(frame, minority, cls, int(n), rng)
             else:
                 rows = self._counterfactual(frame, minority, cls, int(n), rng)
-            X_new.append(rows[list(self.feature_names)].to_numpy(dtype=float))
+            X_new.append(rows[names].to_numpy(dtype=float))
             y_new.append(np.full(len(rows), cls, dtype=np.asarray(y).dtype))
+        return np.vstack(X_new).astype(X.dtype, copy=False), np.concatenate(y_new)
+
+    def _graph_free(self, X, y, rng):
+        """No map: every column of a new row drawn independently from its class's values."""
+        self.mechanisms_, self.acceptance_ = {}, {}
+        X, y = np.asarray(X), np.asarray(y)
+        X_new, y_new = [X], [y]
+        for cls, n in self.sampling_strategy_.items():
+            if n <= 0:
+                continue
+            own = X[y == cls]
+            picks = rng.integers(0, len(own), size=(int(n), X.shape[1]))
+            X_new.append(np.take_along_axis(own, picks, axis=0))
+            y_new.append(np.full(int(n), cls, dtype=y.dtype))
         return np.vstack(X_new), np.concatenate(y_new)
 
     # ------------------------------------------------------------------ ancestral
@@ -256,7 +285,7 @@ class SCMOversampler(BaseOverSampler):
         return values
 
     def _unmapped(self, rows: pd.DataFrame, minority: pd.DataFrame, rng) -> pd.DataFrame:
-        others = [c for c in self.feature_names if c not in rows.columns]
+        others = [c for c in self.columns_ if c not in rows.columns]
         if others:
             picked = minority[others].iloc[rng.integers(0, len(minority), len(rows))].reset_index(drop=True)
             rows = pd.concat([rows.reset_index(drop=True), picked], axis=1)

@@ -61,9 +61,7 @@ def synthesize_with_diagnostics(train: pd.DataFrame, spec: TableSpec, *, method:
     native = generators.handles_categorical(method)  # takes ordinal codes + categorical_features itself
     encoded, decode = _encode(X, spec, ordinal=native or with_map)
     categorical_idx = [encoded.columns.get_loc(c) for c in spec.categorical] if native and spec.categorical else None
-    extra = {}
-    if with_map:
-        extra = dict(causal_map=_coded_map(causal_map.complete(train, spec), train), feature_names=list(encoded.columns))
+    extra = dict(causal_map=_coded_map(causal_map.complete(train, spec), train)) if with_map else {}
     sampler = generators.make_generator(method, random_state=random_state, sampling_strategy=ratio,
                                         categorical_features=categorical_idx, **extra, **params)
     if not generators.needs_categorical(method) and "onehot_groups" in sampler.get_params():
@@ -71,7 +69,9 @@ def synthesize_with_diagnostics(train: pd.DataFrame, spec: TableSpec, *, method:
         sampler.set_params(onehot_groups=[[encoded.columns.get_loc(c) for c in encoded.columns
                                            if c.startswith(f"{column}\x1f")] for column in spec.categorical])
     try:
-        X_res, _ = sampler.fit_resample(encoded.to_numpy(dtype=float), y)
+        # a map's sampler reads the column names from the frame (feature_names_in_); the others get an array
+        X_fit = encoded.astype(float) if with_map else encoded.to_numpy(dtype=float)
+        X_res = np.asarray(sampler.fit_resample(X_fit, y)[0])
     except OversamplingError:
         raise  # already names the problem and the fix
     except (ValueError, RuntimeError) as exc:

@@ -116,7 +116,10 @@ class Registry:
         try:
             held.acquire()
         except Timeout:
-            pid = owner.read_text().strip() if owner.exists() else ""
+            try:
+                pid = owner.read_text().strip()
+            except FileNotFoundError:  # the owner is just starting or finishing
+                pid = ""
             who = f"process {pid}" if pid else "another process"
             raise DataError(f"{who} is writing the generator registry {self.root}: the lock {path} was not free "
                             f"within {timeout:g} s",

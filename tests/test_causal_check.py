@@ -68,7 +68,7 @@ def test_same_scm_passes_with_equal_sizes():
     # The larger synthetic set is sampled down to the real minority count.
     assert result.n_rows == len(real)
     assert result.n_rows_synthetic == int((real.target == 1).sum()) < len(synthetic)
-    json.dumps(result.to_dict())
+    json.dumps(result.to_dict(), allow_nan=False)
 
 
 def test_direct_edge_breaks_independence_and_fails():
@@ -79,7 +79,7 @@ def test_direct_edge_breaks_independence_and_fails():
     d = result.to_dict()
     assert d["passed"] is False
     assert d["reason"].startswith(f"{len(broken)} of 6 independences broken:") and "z ⟂ x | {y}" in d["reason"]
-    json.dumps(d)
+    json.dumps(d, allow_nan=False)
 
 
 def test_plain_duplication_passes():
@@ -105,7 +105,7 @@ def test_constant_column_is_skipped_not_crashing():
     assert skipped == {("y", "w"), ("y", "target"), ("z", "x"), ("z", "w"), ("z", "target")} and result.passed
     d = result.to_dict()
     assert d["n_skipped"] == 5 and d["tests"][1]["p_synthetic"] is None
-    json.dumps(d)
+    json.dumps(d, allow_nan=False)
 
 
 def test_missing_node_column_is_data_error():

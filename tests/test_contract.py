@@ -1,7 +1,6 @@
 """The data contract adapter (Great Expectations 1.x) and the trauma suite."""
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +24,8 @@ def cohort() -> pd.DataFrame:
     return simulate_trauma()
 
 
-def test_simulated_cohort_passes_quickly(suite, cohort):
-    validate_frame(cohort.head(200), suite, name="warm-up")
-    start = time.perf_counter()
+def test_simulated_cohort_passes(suite, cohort):
     result = validate_frame(cohort, suite, name="simulated cohort")
-    assert time.perf_counter() - start < 5
     assert isinstance(result, ContractResult)
     assert result.passed, result.message()
     assert result.failures == []

@@ -171,18 +171,36 @@ def test_sql_rows_past_the_watermark_arrive_as_batches(site):
     engine.dispose()
 
 
-def test_the_registry_has_one_writer_at_a_time(tmp_path):
-    from augmentation.errors import DataError
-    from augmentation.monitoring.versions import Registry
+def test_a_batch_with_too_few_minority_rows_is_judged_by_its_minority_rate_alone(site):
+    from augmentation.data import io
+    from augmentation.data.simulate import simulate_trauma
+    from flows.drift import drift_monitor
 
-    reg = Registry(tmp_path / "registry")
-    with reg.lock():
-        with pytest.raises(DataError, match=f"process {os.getpid()} is writing"):
-            with reg.lock():
-                pass
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    (tmp_path / "registry/.lock").write_text(str(dead.pid))  # left by a killed writer
-    with reg.lock():
-        assert (tmp_path / "registry/.lock").read_text() == str(os.getpid())
-    assert not (tmp_path / "registry/.lock").exists()
+    registry = snapshot(site / "models/registry")
+    reference_rate = pd.read_parquet("models/registry/v1/data/train.parquet")["mortality"].mean()
+    rows = simulate_trauma(rows=6000, seed=31)
+    died, lived = rows[rows["mortality"] == 1].iloc[:10], rows[rows["mortality"] == 0]
+    # Ten minority rows each (params.yaml: monitor.min_minority_rows = 30): one batch at the reference rate,
+    # one where the minority is six times rarer.
+    steady = pd.concat([died, lived.iloc[:round(10 / reference_rate) - 10]])
+    rarer = pd.concat([died, lived.iloc[:990]])
+    io.write_parquet(steady, Path("data/incoming/a-steady.parquet"))
+    io.write_parquet(rarer, Path("data/incoming/b-rarer.parquet"))
+    outcome = drift_monitor(params_path="params.yaml", recalibration="off")
+    steady_result, rarer_result = outcome["drift"]
+    for result in (steady_result, rarer_result):
+        assert result["current_rows"] == 10 and result["min_minority_rows"] == 30
+        assert result["columns"] == {} and result["drifted_columns"] == [] and result["html"] is None
+        assert "only 10 minority rows (fewer than monitor.min_minority_rows = 30)" in result["reason"]
+        assert json.loads(Path(f"reports/drift/{result['batch']}.json").read_text()) == result
+    assert not steady_result["drifted"] and steady_result["minority_rate_change"] < 0.1
+    assert rarer_result["drifted"] and rarer_result["current_minority_rate"] == pytest.approx(0.01)
+    assert rarer_result["minority_rate_change"] >= 0.5  # monitor.max_minority_rate_change
+    assert not list(Path("reports/drift").glob("*.html"))  # no column report from ten rows
+    assert outcome["recalibration"] is None and snapshot(site / "models/registry") == registry
+
+    # Lower the floor and the same ten rows are tested column by column.
+    write_params(site, monitor={"min_minority_rows": 10})
+    io.write_parquet(steady, Path("data/incoming/c-steady.parquet"))
+    (tested,) = drift_monitor(params_path="params.yaml", recalibration="off")["drift"]
+    assert tested["current_rows"] == 10 and len(tested["columns"]) == 9 and Path(tested["html"]).is_file()

@@ -21,7 +21,7 @@ def test_identical_predictions_across_groups_pass():
     assert result.passed
     assert set(result.by_group) == {"f", "m"}
     assert result.by_group["f"] == {"selection_rate": 0.25, "tpr": 0.5, "fpr": 0.0, "count": 4}
-    json.dumps(result.to_dict())
+    json.dumps(result.to_dict(), allow_nan=False)
 
 
 def test_selecting_one_group_only_fails():
@@ -37,7 +37,7 @@ def test_group_without_positives_does_not_crash():
     y_pred = np.array([1, 0, 1, 0, 0, 0, 0, 0])
     result = run(y_true, y_pred)
     d = result.to_dict()
-    json.dumps(d)
+    json.dumps(d, allow_nan=False)
     assert d["by_group"]["m"]["tpr"] is None and d["by_group"]["m"]["fpr"] == 0.0
     assert any("no actual positives" in note for note in d["notes"])
     # fairlearn would count m's TPR as 0 (EO = 1); the undefined rate is left out instead.

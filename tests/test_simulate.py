@@ -83,9 +83,14 @@ def test_drift_shifts_the_minority():
 
 
 def test_drift_zero_is_the_reference():
-    assert _digest(simulate_trauma(1_000, seed=2, drift=0.0)) == _digest(
-        simulate_trauma(1_000, seed=2)
-    )
+    reference = simulate_trauma(1_000, seed=2)
+    pd.testing.assert_frame_equal(simulate_trauma(1_000, seed=2, drift=0.0), reference)
+    # Any positive drift moves the same patients (same seed, same schema) away from the reference.
+    for drift in (0.1, 0.5):
+        moved = simulate_trauma(1_000, seed=2, drift=drift)
+        assert moved.dtypes.to_dict() == reference.dtypes.to_dict() and len(moved) == len(reference)
+        assert _digest(moved) != _digest(reference)
+        assert moved["iss"].mean() > reference["iss"].mean()  # drift pushes toward more severe injuries
 
 
 @pytest.mark.parametrize(

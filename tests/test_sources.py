@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from augmentation.data.simulate import simulate_trauma
+from augmentation.errors import DataError
 from tasks import ingest, paths
 from tasks.params import load_params
 from tests.conftest import write_params
@@ -48,9 +49,10 @@ def test_sql_source(project, cohort):
 def test_sql_query_error_names_the_fix(project, cohort):
     write_params(project, data={"source": "sql", "sql_url": f"sqlite:///{project / 'empty.db'}",
                                 "sql_query": "SELECT * FROM missing_table"})
-    with pytest.raises(Exception, match="the SQL query failed.*missing_table") as caught:
+    with pytest.raises(DataError, match=r"the SQL query failed: .*no such table: missing_table") as caught:
         ingested()
-    assert "fix:" in str(caught.value)
+    assert caught.value.fix == "check the query and the table names in params.yaml"
+    assert "fix: check the query and the table names in params.yaml" in str(caught.value)
 
 
 def test_same_content_same_hash_whatever_the_format(project, cohort):

@@ -21,11 +21,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
+
 from augmentation.data import io
 from augmentation.errors import ConfigError, DataError
 
 INDEX = "registry.json"
 FORMAT = 1
+# How long a writer waits for another one (a registration pushes a version with DVC: minutes at most).
+LOCK_TIMEOUT_S = 300.0
 
 
 def sha256_file(path: Path) -> str:
@@ -99,28 +103,34 @@ class Registry:
 
     # -- writing -------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def lock(self):
-        """One writer at a time (a scheduled retrain, a recalibration, a rollback); a dead writer's lock is taken over."""
+    def lock(self, timeout: float = LOCK_TIMEOUT_S):
+        """One writer at a time (a scheduled retrain, a recalibration, a rollback); the others wait up to ``timeout`` s.
+
+        The lock is an OS file lock (``flock``) on ``.lock``: the kernel drops it when its owner exits, however it
+        dies, so a lock is never judged stale from a PID and never removed while its owner runs. The owner's PID
+        is written next to it (``.lock.owner``) only to name it in the error a waiting writer gets.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / ".lock"
-        for _ in range(2):
-            try:
-                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-                break
-            except FileExistsError:
-                owner = path.read_text().strip() or "0"
-                if _alive(int(owner)):
-                    raise DataError(f"process {owner} is writing the generator registry {self.root}",
-                                    "wait for it to finish, then run again") from None
-                path.unlink(missing_ok=True)  # left by a killed process
-        else:
-            raise DataError(f"cannot take the lock {path}", "remove it if no other process is running")
-        os.write(fd, str(os.getpid()).encode())
-        os.close(fd)
+        path, owner = self.root / ".lock", self.root / ".lock.owner"
+        held = FileLock(path, timeout=timeout)
         try:
+            held.acquire()
+        except Timeout:
+            try:
+                pid = owner.read_text().strip()
+            except FileNotFoundError:  # the owner is just starting or finishing
+                pid = ""
+            who = f"process {pid}" if pid else "another process"
+            raise DataError(f"{who} is writing the generator registry {self.root}: the lock {path} was not free "
+                            f"within {timeout:g} s",
+                            f"wait for {who} to finish, then run again (the lock frees itself when that process "
+                            "exits; do not delete the lock file)") from None
+        try:
+            io.write_text(str(os.getpid()), owner)
             yield self
         finally:
-            path.unlink(missing_ok=True)
+            owner.unlink(missing_ok=True)  # while still holding the lock: nobody else writes it
+            held.release()
 
     def next_id(self) -> str:
         taken = {r["id"] for r in self.versions()} | {p.name for p in self.root.glob("v*") if p.is_dir()}
@@ -175,14 +185,3 @@ class Registry:
                 removed.append(folder.name)
         return removed
 
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -20,8 +20,7 @@ def _stages() -> dict[str, dict]:
 
 
 def _code_files(module: str) -> set[str]:
-    return {str(module_file(m).relative_to(ROOT)) for m in closure(module)
-            if module_file(m).name != "__init__.py" or module_file(m).stat().st_size}
+    return {str(module_file(m).relative_to(ROOT)) for m in closure(module)}
 
 
 def _covered(path: str, deps: list[str]) -> bool:

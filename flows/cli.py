@@ -56,7 +56,7 @@ def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="param
     from flows.retrain import retrain
     summary = retrain(params_path=str(params), trigger="manual")
     _print_summary(summary)
-    typer.echo(f"\nreports: {paths.REPORT} · metrics: {paths.SUMMARY}, {paths.EVALUATION}, {paths.CAUSAL}, "
+    typer.echo(f"\nreports: {paths.REPORT} · metrics: {paths.DECISION}, {paths.SUMMARY}, {paths.EVALUATION}, {paths.CAUSAL}, "
                f"{paths.FAIRNESS} · validation: {paths.RAW_VALIDATION.parent}/")
     typer.echo(f"DVC: {summary['dvc']}")
     version = summary["version"]
@@ -76,10 +76,12 @@ def _print_summary(summary: dict) -> None:
         table.add_row(r["method"], *[f"{r[f'{l}_roc_auc']:.3f}" for l in learners],
                       *[f"{r[f'{l}_f1']:.3f}" for l in learners], word[r["causal"]], word[r["fairness"]],
                       "pass" if r["passed"] else "[red]FAIL[/red]")
-    Console(width=120).print(table)
-    best = summary["best_generator"]
-    typer.echo(f"best generator passing every check: {best} (mean AUC gain over none: {summary['best_gain_over_none']:+.4f})"
-               if best else "no generator passed every check")
+    console = Console(width=120)
+    decision = summary["decision"]
+    console.print(f"[bold]Decision:[/bold] {decision['headline']}")
+    for learner in decision["learners"].values():
+        console.print(f"  - {learner['sentence']}")
+    console.print(table)
 
 
 @_command(app)

@@ -11,10 +11,10 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from tasks import causal, evaluate, fairness, fit, ingest, paths, report, split, synthesize, validate
+from tasks import causal, evaluate, fairness, fit, ingest, paths, recommend, report, split, synthesize, validate
 from tasks.params import DEFAULT_PARAMS, load_params
 
-STAGES = [ingest, validate, split, fit, synthesize, causal, fairness, evaluate, report]
+STAGES = [ingest, validate, split, fit, synthesize, causal, fairness, evaluate, recommend, report]
 STAGE_TASKS = [task(stage.run, name=stage.__name__.split(".")[-1], cache_policy=NO_CACHE) for stage in STAGES]
 
 

@@ -17,6 +17,8 @@ from pydantic_core import PydanticCustomError
 from augmentation import generators
 from augmentation.data.table import TableSpec
 from augmentation.errors import ConfigError
+from augmentation.evaluation.decision import METRICS as DECISION_METRICS
+from augmentation.evaluation.decision import Objective
 from augmentation.learners import LEARNERS
 
 DEFAULT_PARAMS = Path("params.yaml")
@@ -128,6 +130,30 @@ class Evaluate(Section):
         min_length=1)
 
 
+class Cost(Section):
+    false_positive: float = Field(1.0, ge=0)  # what one false alarm costs, in any unit
+    false_negative: float = Field(1.0, ge=0)  # what one missed minority case costs, in the same unit
+
+
+class Recommend(Section):
+    # The decision's metric: f1 | balanced_accuracy | recall_at_precision | cost (each at the option's own tuned
+    # threshold), or roc_auc | pr_auc | log_loss (probability users).
+    metric: Literal[DECISION_METRICS] = "f1"
+    min_precision: float = Field(0.5, gt=0, le=1)  # recall_at_precision: recall counts only at this precision
+    cost: Cost = Field(default_factory=Cost)       # cost: expected cost per row of the two errors
+    folds: int = Field(3, ge=2)                    # validation folds on the training part (thresholds: 3 inner)
+    bootstrap: int = Field(400, ge=100)            # paired bootstrap resamples for the intervals
+
+    def objective(self) -> Objective:
+        return Objective(metric=self.metric, min_precision=self.min_precision,
+                         cost_false_positive=self.cost.false_positive, cost_false_negative=self.cost.false_negative)
+
+    @model_validator(mode="after")
+    def _cost_is_a_trade_off(self) -> Recommend:
+        self.objective()  # both costs zero is no trade-off: one message naming the keys
+        return self
+
+
 class Monitor(Section):
     incoming: str = "data/incoming"          # drop CSV/Parquet batches here
     quarantine: str = "data/quarantine"      # bad batches land here, each with a .reason.json
@@ -164,6 +190,7 @@ class Params(Section):
     constraints: Constraints = Field(default_factory=Constraints)
     fairness: Fairness = Field(default_factory=Fairness)
     evaluate: Evaluate = Field(default_factory=Evaluate)
+    recommend: Recommend = Field(default_factory=Recommend)
     monitor: Monitor = Field(default_factory=Monitor)
     recalibrate: Recalibrate = Field(default_factory=Recalibrate)
 

@@ -222,17 +222,23 @@ def fit_predict(candidate: Candidate, train: pd.DataFrame, test: pd.DataFrame, s
     return Predictions(proba, calibrated, (proba >= threshold).astype(int), [threshold]), estimator
 
 
-def scores(y, pred: Predictions, objective: Objective, index: np.ndarray | None = None) -> dict[str, float]:
-    """Every decision metric on rows ``index`` (all rows by default)."""
+def scores(y, pred: Predictions, objective: Objective, index: np.ndarray | None = None,
+           metrics: Sequence[str] = METRICS) -> dict[str, float]:
+    """The decision metrics on rows ``index`` (all rows by default)."""
     from sklearn.metrics import average_precision_score, log_loss, roc_auc_score
 
     index = np.arange(len(y)) if index is None else index
     yt = np.asarray(y)[index]
-    out = {"roc_auc": float(roc_auc_score(yt, pred.proba[index])),
-           "pr_auc": float(average_precision_score(yt, pred.proba[index])),
-           "log_loss": float(log_loss(yt, np.clip(pred.calibrated[index], 1e-12, 1 - 1e-12), labels=[0, 1]))}
-    for metric in OBJECTIVES:
-        out[metric] = objective.label_score(yt, pred.labels[index], metric)
+    out = {}
+    for metric in metrics:
+        if metric == "roc_auc":
+            out[metric] = float(roc_auc_score(yt, pred.proba[index]))
+        elif metric == "pr_auc":
+            out[metric] = float(average_precision_score(yt, pred.proba[index]))
+        elif metric == "log_loss":
+            out[metric] = float(log_loss(yt, np.clip(pred.calibrated[index], 1e-12, 1 - 1e-12), labels=[0, 1]))
+        else:
+            out[metric] = objective.label_score(yt, pred.labels[index], metric)
     return out
 
 
@@ -243,14 +249,14 @@ def paired_bootstrap(y, a: Predictions, b: Predictions, metric: str, objective: 
     rng = np.random.default_rng(seed)
     y = np.asarray(y)
     sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
-    point = sign * (scores(y, a, objective)[metric] - scores(y, b, objective)[metric])
+
+    def gain(index=None) -> float:
+        return sign * (scores(y, a, objective, index, [metric])[metric] - scores(y, b, objective, index, [metric])[metric])
+
     pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    gains = []
-    for _ in range(n):
-        index = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
-        gains.append(sign * (scores(y, a, objective, index)[metric] - scores(y, b, objective, index)[metric]))
+    gains = [gain(np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])) for _ in range(n)]
     low, high = np.percentile(gains, [2.5, 97.5])
-    return float(point), float(low), float(high)
+    return gain(), float(low), float(high)
 
 
 def validate_options(train: pd.DataFrame, spec: TableSpec, options: Sequence[Candidate], *, folds: int, seed: int,
@@ -297,7 +303,8 @@ def choose(y, validated: Mapping[str, Predictions], objective: Objective, *, see
     baseline = "threshold" if metric in LABEL_METRICS else "none"
     gain, low, high = paired_bootstrap(y, validated[best], validated[baseline], metric, objective, n=n_bootstrap,
                                        seed=seed) if best != baseline else (0.0, 0.0, 0.0)
-    chosen = best if low > 0 else baseline
+    # the simpler baseline stays unless the gain is real; plain `none` is simpler still
+    chosen = best if best == "none" or low > 0 else baseline
     return {"metric": metric, "baseline": baseline, "best": best, "chosen": chosen,
             "gain_over_baseline": {"estimate": gain, "ci95": [low, high]},
             "excluded": excluded, "validated": table,

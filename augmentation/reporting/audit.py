@@ -76,6 +76,10 @@ def render(*, title: str, causal_map: CausalMap, train: pd.DataFrame, synthetic:
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{_e(title)}</title>"
              f"<style>{_STYLE}</style></head><body><h1>{_e(title)}</h1>",
              "<p>Sections: " + " · ".join(f"<a href='#{s}'>{s}</a>" for s in SECTIONS) + "</p>"]
+    decision = summary.get("decision")
+    if decision:  # the answer first, in the words of the run's summary
+        parts.append(f"<p class='decision'><b>Decision:</b> {_e(decision['headline'])}</p><ul>"
+                     + "".join(f"<li>{_e(d['sentence'])}</li>" for d in decision["learners"].values()) + "</ul>")
 
     parts.append(_h("map", "The causal map"))
     digest = hashlib.sha256(json.dumps(causal_map.to_dict(), sort_keys=True, default=str).encode()).hexdigest()

@@ -1,0 +1,48 @@
+"""Stage 9: the decision -- per learner, which option to deploy, validated on the training part, proven once.
+
+Options: no oversampling at 0.5 (`none`), the same model with a tuned threshold (`threshold`), class weights, and
+every generator that passed its gates, with and without a tuned threshold (augmentation/evaluation/decision.py).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from augmentation.data import io
+from augmentation.evaluation.decision import recommend
+from tasks import gates, paths, stage
+from tasks.params import Params
+
+
+def run(p: Params) -> list[str]:
+    """Choose per learner among none, threshold, class_weight and the generators that passed every gate."""
+    train, test = pd.read_parquet(paths.TRAIN), pd.read_parquet(paths.TEST)
+    verdicts = gates.verdicts(p)
+    eligible = [m for m in p.generators.methods if verdicts[m]["passed"]]
+    left_out = {m: {k: v for k, v in verdicts[m].items() if k != "passed"} for m in p.generators.methods
+                if m not in eligible}
+    the_map = None
+    if p.data.graph is not None and any(m == "scm" for m in eligible):
+        from tasks.causal import load_map
+        the_map = load_map(p.data.graph)
+    log = stage.logger(__name__)
+    decisions = recommend(train, test, p.data.spec(), learners=p.evaluate.learners, generators=eligible,
+                          objective=p.recommend.objective(), folds=p.recommend.folds, seed=p.seed,
+                          generator_params=p.generators.params, causal_map=the_map, n_bootstrap=p.recommend.bootstrap,
+                          progress=lambda what: log.info("validated %s", what))
+    best = max(decisions, key=lambda learner: _signed(decisions[learner], p.recommend.metric))
+    result = {"metric": p.recommend.metric, "objective": p.recommend.model_dump(), "folds": p.recommend.folds,
+              "generators_considered": eligible, "generators_left_out": left_out, "learners": decisions,
+              "best_learner": best, "headline": decisions[best]["sentence"]}
+    io.write_json(result, paths.DECISION)
+    log.info("decision: %s", result["headline"])
+    return [str(paths.DECISION)]
+
+
+def _signed(decision: dict, metric: str) -> float:
+    value = decision["validated"][decision["chosen"]][metric]
+    return -value if metric == "log_loss" else value
+
+
+if __name__ == "__main__":
+    raise SystemExit(stage.main(run))

@@ -110,6 +110,61 @@ def _columns(text: Optional[str]) -> list[str]:
     return [c for c in (text or "").split(",") if c]
 
 
+@_command(app)
+def recommend(data: Path = typer.Option(..., help="CSV or Parquet file"), target: str = typer.Option(...),
+              metric: str = typer.Option("f1", help="f1 | balanced_accuracy | recall_at_precision | cost | roc_auc | "
+                                                    "pr_auc | log_loss"),
+              methods: str = typer.Option("random,smote", help="comma-separated generators to consider"),
+              learners: str = typer.Option("cart,logreg", help="comma-separated: cart, logreg, hgb"),
+              min_precision: float = typer.Option(0.5, help="recall_at_precision: the precision to reach"),
+              cost_fp: float = typer.Option(1.0, "--cost-fp", help="cost: price of a false alarm"),
+              cost_fn: float = typer.Option(1.0, "--cost-fn", help="cost: price of a missed minority case"),
+              folds: int = typer.Option(3, help="validation folds on the training part"),
+              seed: int = typer.Option(0), test_size: float = typer.Option(0.25),
+              positive: Optional[str] = typer.Option(None), categorical: Optional[str] = typer.Option(None),
+              out: Path = typer.Option(..., help="decision JSON")) -> None:
+    """Which option to deploy, per learner: no oversampling, a tuned threshold, class weights or a generator.
+
+    Validated on the training part only (resampling and threshold tuning inside the folds); the chosen option
+    and its baseline are then scored once on the held-out part.
+    """
+    from rich.progress import Progress
+    from sklearn.model_selection import train_test_split
+
+    from augmentation import generators
+    from augmentation.data import io
+    from augmentation.evaluation.decision import Objective
+    from augmentation.evaluation.decision import recommend as decide
+    from augmentation.seeding import derive_seed
+    from tasks.params import Evaluate
+    objective = Objective(metric=metric, min_precision=min_precision, cost_false_positive=cost_fp,
+                          cost_false_negative=cost_fn)
+    names = _columns(methods)
+    for name in names:
+        generators.min_minority_rows(name, {})  # an unknown name fails here, before any work
+    from augmentation.learners import LEARNERS
+    unknown = [name for name in _columns(learners) if name not in LEARNERS]
+    if unknown:
+        from augmentation.errors import ConfigError
+        raise ConfigError(f"unknown learner(s) {unknown}", f"use --learners with names from {list(LEARNERS)}")
+    chosen_learners = {name: Evaluate().learners.get(name, {}) for name in _columns(learners)}
+    checked, spec = _classification_table(io.read_table(data), target, positive, categorical)
+    if folds < 2:
+        from augmentation.errors import ConfigError
+        raise ConfigError(f"--folds must be at least 2, got {folds}", "pass --folds 3")
+    train, test = train_test_split(checked, test_size=test_size, stratify=checked[target],
+                                   random_state=derive_seed(seed, "split"))
+    with Progress(transient=True) as bar:
+        job = bar.add_task("validating", total=len(chosen_learners) * (3 + 2 * len(names)))
+        decisions = decide(train.reset_index(drop=True), test.reset_index(drop=True), spec, learners=chosen_learners,
+                           generators=names, objective=objective, folds=folds, seed=seed,
+                           progress=lambda what: bar.update(job, advance=1, description=what))
+    io.write_json({"data": str(data), "target": target, "seed": seed, "metric": metric, "learners": decisions}, out)
+    for decision in decisions.values():
+        typer.echo(decision["sentence"])
+    typer.echo(f"wrote {out}")
+
+
 def _task(frame, target: str, task: str) -> str:
     from augmentation.data.table import detect_task
     chosen, note = detect_task(frame, target, task)

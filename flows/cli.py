@@ -75,7 +75,7 @@ def _print_summary(summary: dict) -> None:
     for r in summary["rows"]:
         table.add_row(r["method"], *[f"{r[f'{l}_roc_auc']:.3f}" for l in learners],
                       *[f"{r[f'{l}_f1']:.3f}" for l in learners], word[r["causal"]], word[r["fairness"]],
-                      "pass" if r["passed"] else "[red]FAIL[/red]")
+                      word[r["passed"]])
     console = Console(width=120)
     decision = summary["decision"]
     console.print(f"[bold]Decision:[/bold] {decision['headline']}")
@@ -264,6 +264,7 @@ def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
     from rich.progress import Progress
     from sklearn.model_selection import train_test_split
     from augmentation.data import io
+    from augmentation.evaluation.decision import Objective
     from augmentation.evaluation.protocol import BASELINES, evaluate_methods, fresh_synthesis
     from augmentation.seeding import derive_seed
     from tasks.params import Evaluate  # the learners params.yaml ships with
@@ -275,10 +276,10 @@ def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
     train, test = train_test_split(checked, test_size=test_size, stratify=checked[target],
                                    random_state=derive_seed(seed, "split"))
     with Progress(transient=True) as bar:
-        job = bar.add_task("evaluating", total=len(BASELINES) + len(names))
+        job = bar.add_task("evaluating", total=len(BASELINES) + 1 + len(names))
         results = evaluate_methods(train.reset_index(drop=True), test.reset_index(drop=True), spec,
                                    generators=names, synthetic_rows=fresh_synthesis(train, spec, seed=seed),
-                                   learners=Evaluate().learners,
+                                   learners=Evaluate().learners, objective=Objective(),
                                    repeats=repeats, seed=seed, progress=lambda _: bar.advance(job))
     io.write_json({"data": str(data), "target": target, "seed": seed, "repeats": repeats, "results": results}, out)
     for method, by_learner in results.items():

@@ -25,6 +25,7 @@ def run(p: Params) -> list[str]:
     results = evaluate_methods(train, test, spec, generators=p.generators.methods,
                                synthetic_rows=saved_generator_rows, learners=p.evaluate.learners,
                                repeats=p.evaluate.repeats, threshold=p.evaluate.threshold, seed=p.seed,
+                               objective=p.recommend.objective(),
                                progress=lambda method: log.info("evaluated %s", method))
     io.write_json(results, paths.EVALUATION)
     return [str(paths.EVALUATION)]

@@ -36,7 +36,7 @@ def test_david_in_the_pipeline_stages(project):
 
     evaluate.run(p)
     results = json.loads(Path("metrics/evaluation.json").read_text())
-    assert set(results) == {"none", "class_weight", "smote", "david"}
+    assert set(results) == {"none", "class_weight", "threshold", "smote", "david"}
     assert 0.5 < results["david"]["cart"]["roc_auc"]["mean"] <= 1
 
 

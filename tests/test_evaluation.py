@@ -9,7 +9,9 @@ from augmentation.learners import LEARNERS, make_model
 
 def test_perfect_probabilities():
     scores = score_predictions([0, 0, 1, 1], [0.0, 0.0, 1.0, 1.0])
+    log_loss = scores.pop("log_loss")
     assert scores == {"roc_auc": 1.0, "f1": 1.0, "g_mean": 1.0, "pr_auc": 1.0, "brier": 0.0}
+    assert 0 <= log_loss < 1e-9  # probabilities are clipped away from 0 and 1 before the log
     assert all(type(v) is float for v in scores.values())
 
 
@@ -46,3 +48,10 @@ def test_summarize():
     assert out["f1"]["min"] == 0.2 and out["f1"]["max"] == 0.4
     assert out["brier"]["std"] == 0.0
     assert summarize([{"f1": 0.5}])["f1"] == {"mean": 0.5, "std": 0.0, "min": 0.5, "max": 0.5}
+
+
+def test_probability_scores_use_the_corrected_probabilities():
+    raw, corrected = [0.6, 0.7, 0.8, 0.9], [0.1, 0.2, 0.8, 0.9]
+    plain, moved = score_predictions([0, 0, 1, 1], raw), score_predictions([0, 0, 1, 1], raw, calibrated=corrected)
+    assert moved["roc_auc"] == plain["roc_auc"] and moved["f1"] == plain["f1"]  # ranking and labels from raw
+    assert moved["brier"] < plain["brier"] and moved["log_loss"] < plain["log_loss"]

@@ -12,7 +12,8 @@ import pandas as pd
 
 from tests.conftest import write_params
 
-METRICS = ["metrics/evaluation.json", "metrics/causal.json", "metrics/fairness.json", "metrics/summary.json"]
+METRICS = ["metrics/evaluation.json", "metrics/causal.json", "metrics/fairness.json", "metrics/decision.json",
+           "metrics/summary.json"]
 
 
 def dvc(*args: str) -> subprocess.CompletedProcess:
@@ -31,7 +32,7 @@ def test_flow_and_dvc_repro_write_the_same_outputs(project, prefect_server):
     summary = retrain(params_path="params.yaml")
     assert summary["dvc"].startswith("recorded"), summary["dvc"]
     methods = [row["method"] for row in summary["rows"]]
-    assert methods == ["none", "class_weight", "random", "smote", "smotenc"]
+    assert methods == ["none", "class_weight", "threshold", "random", "smote", "smotenc"]
     flow_outputs = read_all(METRICS + ["data/split/train.parquet", "data/synthetic/smote.parquet",
                                        "reports/summary.md", "reports/audit.html"])
 

@@ -159,7 +159,7 @@ def test_cli_simulate_resample_evaluate(tmp_path):
     assert result.exit_code == 0, result.output
     import json
     results = json.loads(metrics.read_text())["results"]
-    assert set(results) == {"none", "class_weight", "smote"}
+    assert set(results) == {"none", "class_weight", "threshold", "smote"}
     assert 0.5 < results["smote"]["logreg"]["roc_auc"]["mean"] <= 1
 
 

@@ -98,6 +98,15 @@ def prior_correct(proba, trained_rate: float, real_rate: float) -> np.ndarray:
     return odds / (1 + odds)
 
 
+def tuned_threshold(estimator, objective: Objective, *, seed: int, folds: int = 3):
+    """``estimator`` with its decision threshold tuned for ``objective`` on ``folds`` inner folds of what it is
+    fitted on (scikit-learn's TunedThresholdClassifierCV; a resampling step inside ``estimator`` stays inside)."""
+    from sklearn.model_selection import StratifiedKFold, TunedThresholdClassifierCV
+
+    return TunedThresholdClassifierCV(estimator, scoring=objective.scorer(),
+                                      cv=StratifiedKFold(folds, shuffle=True, random_state=seed))
+
+
 class _Shared(dict):
     """A cache that survives scikit-learn's ``clone`` (which deep-copies parameters): one per decision."""
 
@@ -155,7 +164,6 @@ def candidates(spec: TableSpec, frame: pd.DataFrame, *, learner: str, learner_pa
                causal_map=None, cache: dict | None = None, inner_folds: int = 3) -> list[Candidate]:
     """Every option for one learner: none, threshold, class_weight, and each generator with and without a threshold."""
     from imblearn.pipeline import Pipeline
-    from sklearn.model_selection import StratifiedKFold, TunedThresholdClassifierCV
 
     cache = cache if cache is not None else _Shared()
     numeric, categorical = spec.numeric(frame), list(spec.categorical)
@@ -174,9 +182,7 @@ def candidates(spec: TableSpec, frame: pd.DataFrame, *, learner: str, learner_pa
 
     def tuned(build):
         def tuned_build(seed: int):
-            return TunedThresholdClassifierCV(build(seed), scoring=objective.scorer(),
-                                              cv=StratifiedKFold(inner_folds, shuffle=True,
-                                                                 random_state=derive_seed(seed, "threshold")))
+            return tuned_threshold(build(seed), objective, seed=derive_seed(seed, "threshold"), folds=inner_folds)
         return tuned_build
 
     out = [Candidate("none", model, False, False), Candidate("threshold", tuned(model), True, False),

@@ -7,6 +7,7 @@ from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
+from augmentation.evaluation.decision import Objective, prior_correct, tuned_threshold
 from augmentation.evaluation.metrics import score_predictions, summarize
 from augmentation.learners import make_model
 from augmentation.seeding import derive_seed
@@ -36,11 +37,18 @@ def fresh_synthesis(train: pd.DataFrame, spec: TableSpec, *, seed: int, params: 
 
 def evaluate_methods(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *, generators: Sequence[str],
                      synthetic_rows: SyntheticRows, learners: Mapping[str, dict], repeats: int = 3,
-                     threshold: float = 0.5, seed: int = 0,
+                     threshold: float = 0.5, seed: int = 0, objective: Objective | None = None,
                      progress: Callable[[str], None] | None = None) -> dict:
-    """``{method: {learner: {metric: {mean, std, min, max}}}}`` for the baselines and each generator."""
+    """``{method: {learner: {metric: {mean, std, min, max}}}}`` for the baselines and each generator.
+
+    With an ``objective``, also ``threshold``: no resampling, the decision threshold tuned for the objective on
+    inner folds of the training part (the strongest baseline for every thresholded metric). Brier score and log
+    loss of a model trained on a rebalanced ratio are computed on its probabilities corrected to the real prior.
+    """
+    real_rate = float(train[spec.target].mean())
+    methods = (*BASELINES, *(["threshold"] if objective is not None else []), *generators)
     results = {}
-    for method in (*BASELINES, *generators):
+    for method in methods:
         runs: dict[str, list[dict]] = {learner: [] for learner in learners}
         for repeat in range(repeats):
             rows = train
@@ -51,11 +59,22 @@ def evaluate_methods(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *
                                    params=learner_params,
                                    class_weight="balanced" if method == "class_weight" else None,
                                    random_state=derive_seed(seed, "learner", learner, repeat))
+                cut = threshold
+                if method == "threshold":
+                    model = tuned_threshold(model, objective, seed=derive_seed(seed, "threshold", learner, repeat))
                 model.fit(rows[spec.features(rows)], rows[spec.target])
+                if method == "threshold":
+                    cut, model = float(model.best_threshold_), model.estimator_
                 proba = model.predict_proba(test[spec.features(test)])[:, 1]
-                runs[learner].append(score_predictions(test[spec.target], proba, threshold=threshold))
+                calibrated = proba
+                if method == "class_weight" or method in generators:  # trained on a rebalanced ratio
+                    trained_rate = 0.5 if method == "class_weight" else float(rows[spec.target].mean())
+                    calibrated = prior_correct(proba, trained_rate, real_rate)
+                runs[learner].append(score_predictions(test[spec.target], proba, threshold=cut,
+                                                       calibrated=calibrated))
         results[method] = {learner: summarize(scores) for learner, scores in runs.items()}
         if progress:
             progress(method)
-        log.info("%s: %s", method, ", ".join(f"{l} AUC {r['roc_auc']['mean']:.3f}" for l, r in results[method].items()))
+        log.info("%s: %s", method, ", ".join(f"{name} AUC {r['roc_auc']['mean']:.3f}"
+                                               for name, r in results[method].items()))
     return results

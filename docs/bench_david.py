@@ -15,8 +15,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from augmentation.evaluation.regression_protocol import evaluate_regression
 from augmentation.data.table import TableSpec
+from augmentation.evaluation.regression_protocol import evaluate_regression
 
 DATASETS = ["diabetes", "yacht_hydrodynamics", "medical_cost", "real_estate_valuation", "concrete", "airfoil"]
 METHODS = ["random", "gaussian_noise", "smoter", "david", "david_no_balance", "david_no_bootstrap"]
@@ -71,8 +71,9 @@ def quality(seeds: int, out: str | None) -> None:
 
 
 def speed() -> None:
-    from augmentation.generators.david import DavidRegressionSampler
     import torch
+
+    from augmentation.generators.david import DavidRegressionSampler
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((20_000, 20))

@@ -90,7 +90,14 @@ def bench(suite: str = "dev", methods: str = "all", learners: str = "cart,logreg
 def _local(cells: list[Cell], data_paths: dict[str, str], cache: Path, retry_errors: bool, progress: bool) -> list[dict]:
     if not progress:
         return run_cells(cells, data_paths, cache, retry_errors=retry_errors)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn()]

@@ -14,7 +14,8 @@ from prefect.cache_policies import NO_CACHE
 from augmentation.data import io
 from augmentation.errors import OversamplingError
 from flows.retrain import STAGE_TASKS
-from tasks import batches, monitor, recalibrate as recal, versions
+from tasks import batches, monitor, versions
+from tasks import recalibrate as recal
 from tasks.params import DEFAULT_PARAMS, load_params
 
 DRIFT_EVENT = "oversampling.drift.detected"

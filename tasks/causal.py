@@ -7,12 +7,17 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from augmentation.data import io
 from augmentation.causal.independence import check_causal_structure
 from augmentation.causal.map import CausalMap
-from augmentation.causal.scorecard import counterfactual_sanity, effect_consistency, mechanism_fidelity, structure_recovery
-from augmentation.synthesis.classification import PROVENANCE
+from augmentation.causal.scorecard import (
+    counterfactual_sanity,
+    effect_consistency,
+    mechanism_fidelity,
+    structure_recovery,
+)
+from augmentation.data import io
 from augmentation.seeding import derive_seed
+from augmentation.synthesis.classification import PROVENANCE
 from tasks import paths, stage
 from tasks.params import Params, read_yaml
 

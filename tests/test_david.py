@@ -8,11 +8,11 @@ import pytest
 
 from augmentation.data import io
 from augmentation.data import rarity as rare
+from augmentation.data.table import TableSpec
 from augmentation.errors import ConfigError, DataError
 from augmentation.generators.david import DavidOversampler, DavidRegressionSampler
-from augmentation.synthesis.regression import synthesize_regression
 from augmentation.synthesis.classification import synthesize
-from augmentation.data.table import TableSpec
+from augmentation.synthesis.regression import synthesize_regression
 
 FAST = {"epochs": 15, "patience": 5}
 

@@ -53,9 +53,10 @@ def test_no_drift_batch_changes_nothing(site):
 
 
 def test_drift_promotes_a_new_version_and_the_old_one_is_restorable(site):
+    from prefect.artifacts import Artifact
+
     from flows.cli import app
     from flows.drift import drift_monitor
-    from prefect.artifacts import Artifact
 
     v1 = snapshot(site / "models/registry/v1")
     drop_batch("week2.csv", drift=1.0, seed=12)
@@ -89,8 +90,9 @@ def test_drift_promotes_a_new_version_and_the_old_one_is_restorable(site):
 
 
 def test_a_gate_failure_keeps_the_active_version_and_says_why(site):
-    from flows.drift import drift_monitor
     from prefect.artifacts import Artifact
+
+    from flows.drift import drift_monitor
 
     registry = snapshot(site / "models/registry")
     write_params(site, fairness={"max_demographic_parity_difference": 0.0, "max_equalized_odds_difference": 0.0})

@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from augmentation.data import rarity as rare
+from augmentation.data.table import TableSpec
 from augmentation.errors import ConfigError, DataError
+from augmentation.evaluation.regression_protocol import evaluate_regression
 from augmentation.generators import regression as samplers
 from augmentation.synthesis.regression import score_regression
-from augmentation.evaluation.regression_protocol import evaluate_regression
-from augmentation.data.table import TableSpec
 from flows.cli import app
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from augmentation.data import io
 from augmentation.bench import stats
 from augmentation.bench.cells import METRICS
+from augmentation.data import io
 
 RESULT_COLUMNS = ["dataset", "method", "learner", "seed", "protocol", "copies", "params", "status", "error",
                   *METRICS, *[f"{m}_grid_best" for m in METRICS], "best_ratio", "grid_errors", "n", "n_minority", "n_features",

@@ -29,7 +29,6 @@ reason and excluded from ``n_hold_real`` and ``broken``; ``to_dict`` reports
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field

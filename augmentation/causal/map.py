@@ -36,8 +36,8 @@ import pandas as pd
 
 from augmentation.causal.expressions import parse
 from augmentation.causal.graph import build_dag
-from augmentation.errors import ConfigError, DataError
 from augmentation.data.table import TableSpec
+from augmentation.errors import ConfigError, DataError
 
 TYPES = ("continuous", "integer", "binary", "categorical")
 DIRECTIONS = ("increasing", "decreasing")

@@ -20,6 +20,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from augmentation.data import io
+
 log = logging.getLogger(__name__)
 
 WEIGHTS = "david.pt"

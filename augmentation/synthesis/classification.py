@@ -19,8 +19,8 @@ import pandas as pd
 from augmentation import generators
 from augmentation.causal.map import CausalMap
 from augmentation.data.io import json_safe
-from augmentation.errors import DataError, OversamplingError
 from augmentation.data.table import TableSpec, category_codes
+from augmentation.errors import DataError, OversamplingError
 
 log = logging.getLogger(__name__)
 

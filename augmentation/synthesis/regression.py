@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from augmentation.data import rarity as rare
+from augmentation.data.table import TableSpec
 from augmentation.errors import DataError
 from augmentation.generators import regression as samplers
 from augmentation.synthesis.classification import _encode
-from augmentation.data.table import TableSpec
 
 log = logging.getLogger(__name__)
 

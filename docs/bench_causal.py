@@ -219,8 +219,8 @@ def run(rows: int, seed: int) -> list[dict]:
 
 def table(results: list[dict]) -> str:
     head = ["dataset", "method", "indep. agree", "SHD real/synth (to map)", "mech. KS mean / max (node)",
-            "effect real → synth (shift, SE)", "cf. probes failed", "repaired/rejected", "CART AUC", "LR AUC", "CART F1",
-            "LR F1", "s"]
+            "effect real → synth (shift, SE)", "cf. probes failed", "repaired/rejected", "CART AUC", "LR AUC",
+            "CART F1", "LR F1", "s"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
         if "error" in r:

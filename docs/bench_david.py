@@ -64,9 +64,10 @@ def quality(seeds: int, out: str | None) -> None:
                 for rival in ["none", *[m for m in METHODS if m != "david"]]}
         print(f"\nDAVID's rare-10% RMSE is lower than ({learner}): "
               + ", ".join(f"{rival} on {k}/{len(results)}" for rival, k in wins.items()))
-        for view, metric in (("uniform", "mse"), ("uniform", "weighted_mse"), ("uniform", "mape"), ("uniform", "median_ae")):
-            better = sum(results[n]["david"][learner][view][metric]["mean"] < results[n]["none"][learner][view][metric]["mean"]
-                         for n in results)
+        for view, metric in (("uniform", "mse"), ("uniform", "weighted_mse"), ("uniform", "mape"),
+                             ("uniform", "median_ae")):
+            better = sum(results[n]["david"][learner][view][metric]["mean"]
+                         < results[n]["none"][learner][view][metric]["mean"] for n in results)
             print(f"- {metric} ({view} view): DAVID below none on {better}/{len(results)}")
 
 

@@ -1,4 +1,5 @@
-"""Stage 6: the causal-fidelity scorecard -- implied independences, structure, mechanisms, effect, counterfactual sanity."""
+"""Stage 6: the causal-fidelity scorecard -- implied independences, structure, mechanisms, effect,
+counterfactual sanity."""
 
 from __future__ import annotations
 
@@ -73,8 +74,9 @@ def score(train: pd.DataFrame, synthetic: pd.DataFrame, causal_map: CausalMap, p
     """The four scorecard measurements for one generator's rows (thresholds from causal_check)."""
     c = p.causal_check
     return {
-        "structure": structure_recovery(train, synthetic, causal_map, alpha=c.alpha, max_shd_increase=c.max_shd_increase,
-                                        max_rows=c.max_rows, seed=derive_seed(p.seed, "structure", method)),
+        "structure": structure_recovery(train, synthetic, causal_map, alpha=c.alpha,
+                                        max_shd_increase=c.max_shd_increase, max_rows=c.max_rows,
+                                        seed=derive_seed(p.seed, "structure", method)),
         "mechanisms": mechanism_fidelity(train, synthetic, causal_map, max_ks=c.max_mechanism_ks, alpha=c.alpha,
                                          max_rows=c.max_rows, seed=derive_seed(p.seed, "mechanisms", method)),
         "effect": effect_consistency(train, synthetic, causal_map, max_effect_z=c.max_effect_z,

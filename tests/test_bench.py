@@ -129,7 +129,8 @@ def test_failing_cell_is_recorded_and_the_rest_go_on(tmp_path):
     assert [k for k, v in status.items() if v == "error"] == [("tiny0", "smote"), ("tiny1", "smote")]
     failed = [r for r in records if r["status"] == "error"]
     assert all("n_neighbors" in r["error"] or "neighbo" in r["error"] for r in failed)
-    summary = write_report(results_frame(records), tmp_path / "out", title="t", command="c", wall_seconds=1, machine="m")
+    summary = write_report(results_frame(records), tmp_path / "out", title="t", command="c", wall_seconds=1,
+                           machine="m")
     text = summary.read_text()
     assert "## Failed cells" in text and "| tiny0 | smote | logreg |" in text
     # a rerun reuses the recorded failure; --retry-errors computes it again
@@ -163,7 +164,8 @@ def test_bench_speed_on_tiny_sizes_lists_every_method_and_size(tmp_path):
     markdown = (out / "speed.md").read_text()
     assert result.output.strip() == markdown.strip()  # the command prints the table it wrote
     for method in ("random", "smote"):
-        assert [line.split(" | ")[1] for line in markdown.splitlines() if line.startswith(f"| {method} | ")] == ["100", "300"]
+        rows = [line for line in markdown.splitlines() if line.startswith(f"| {method} | ")]
+        assert [line.split(" | ")[1] for line in rows] == ["100", "300"]
 
 
 def test_a_grid_ratio_the_method_cannot_reach_leaves_the_grid_not_the_cell(tmp_path):

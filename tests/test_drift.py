@@ -122,7 +122,8 @@ def test_a_malformed_batch_is_quarantined_and_nothing_else_changes(site):
     assert not bad.exists() and Path("data/quarantine/week4.csv").exists()
     reason = json.loads(Path("data/quarantine/week4.csv.reason.json").read_text())
     assert "gcs" in reason["problem"] and "40" in reason["problem"] and reason["fix"]
-    assert "not a readable Parquet file" in json.loads(Path("data/quarantine/week5.parquet.reason.json").read_text())["problem"]
+    parquet_reason = json.loads(Path("data/quarantine/week5.parquet.reason.json").read_text())
+    assert "not a readable Parquet file" in parquet_reason["problem"]
     assert snapshot(site / "models/registry") == registry
     assert not Path("data/batches").exists() and not Path("reports/drift").exists()
 

@@ -31,7 +31,8 @@ def split_list(value: str, allowed: tuple[str, ...], option: str) -> list[str]:
     names = [v.strip() for v in value.split(",") if v.strip()]
     bad = [v for v in names if v not in allowed]
     if bad or not names:
-        raise ConfigError(f"{option} {value!r} has unknown entries {bad}", f"use a comma-separated list from {list(allowed)}")
+        raise ConfigError(f"{option} {value!r} has unknown entries {bad}",
+                          f"use a comma-separated list from {list(allowed)}")
     return names
 
 

@@ -94,8 +94,8 @@ class OptimizedOversampler(BaseOverSampler):
     categorical_model : None or a scikit-learn classifier, default=None
         Predicts the categorical columns from the scaled numerical columns plus a class indicator,
         trained on all original rows. None: ``RandomForestClassifier(n_estimators=50,
-        min_samples_leaf=3, max_samples=min(n, 2000))`` (natively multi-target); other classifiers are cloned, seeded and wrapped
-        in ``MultiOutputClassifier``.
+        min_samples_leaf=3, max_samples=min(n, 2000))`` (natively multi-target); other classifiers are
+        cloned, seeded and wrapped in ``MultiOutputClassifier``.
     categorical_fill : {"sample", "predict"}, default="sample"
         ``"sample"`` draws each categorical value from the model's predicted class probabilities (keeps
         the categories' spread); ``"predict"`` takes the most probable value.
@@ -374,7 +374,8 @@ class OptimizedOversampler(BaseOverSampler):
         M, ind, k = ctx["M"], ctx["ind"], ctx["k"]
         seed = rng.randint(len(M), size=n)
         if self.warm_start == "minority":
-            jitter = rng.normal(scale=1.0, size=(n, M.shape[1])) * (0.05 * ctx["dk"][seed])[:, None] / np.sqrt(M.shape[1])
+            jitter = (rng.normal(scale=1.0, size=(n, M.shape[1])) * (0.05 * ctx["dk"][seed])[:, None]
+                      / np.sqrt(M.shape[1]))
             return seed, M[seed] + jitter
         if self.warm_start == "smote":
             other = ind[seed, rng.randint(k, size=n)]

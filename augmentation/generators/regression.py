@@ -43,7 +43,8 @@ class _RareRegionSampler(BaseEstimator):
         X = _as_float_matrix(X)
         y = rare.check_target(y)
         if not np.isfinite(X).all():
-            raise DataError(f"{type(self).__name__} got {int((~np.isfinite(X)).sum())} missing or infinite feature values",
+            raise DataError(f"{type(self).__name__} got {int((~np.isfinite(X)).sum())} "
+                            "missing or infinite feature values",
                             "impute or drop those rows before oversampling")
         if len(X) != len(y):
             raise DataError(f"X has {len(X)} rows but y has {len(y)}", "pass the same rows to both")

@@ -200,7 +200,8 @@ def _scorecard(causal: Mapping[str, Any]) -> str:
                                for k, v in cf.get("probes", {}).items()) or cf.get("skipped", "n/a"),
                      _verdict(cf.get("passed")), _verdict(r.get("passed"))])
         for node, v in mech.get("nodes", {}).items():
-            node_rows.append([m, node, v["kind"], v["ks"], f"{v['p_value']:.3g}", v["wasserstein"], _verdict(v["passed"])])
+            node_rows.append([m, node, v["kind"], v["ks"], f"{v['p_value']:.3g}", v["wasserstein"],
+                              _verdict(v["passed"])])
     out = _table(["generator", "independence agreement", "", "SHD to map: real / synthetic", "",
                   "mechanism residual KS", "", "exposure effect (log OR, 95% CI): real → synthetic", "",
                   "counterfactual sanity", "", "overall"], rows)
@@ -269,7 +270,8 @@ def _distribution(train: pd.DataFrame, synthetic: Mapping[str, pd.DataFrame], co
         for i, (name, series) in enumerate(frames.items()):
             share = series.astype(str).value_counts(normalize=True).reindex(levels, fill_value=0)
             ax.bar(np.arange(len(levels)) + i * width, share.to_numpy(), width=width, label=name)
-        ax.set_xticks(np.arange(len(levels)) + 0.4 - width / 2, levels, fontsize=7, rotation=90 if len(levels) > 6 else 0)
+        ax.set_xticks(np.arange(len(levels)) + 0.4 - width / 2, levels, fontsize=7,
+                      rotation=90 if len(levels) > 6 else 0)
     ax.set_title(column, fontsize=9)
     ax.tick_params(labelsize=7)
     ax.legend(fontsize=6)

@@ -63,7 +63,7 @@ def bench(suite: str = "dev", methods: str = "all", learners: str = "cart,logreg
     labels = [dataset_label(n) for n in names]
     if len(set(labels)) < len(labels):
         raise ConfigError(f"--suite names the same dataset twice: {labels}", "give each file a distinct name")
-    data_paths = {label: str(load_dataset(name, cache)) for label, name in zip(labels, names)}
+    data_paths = {label: str(load_dataset(name, cache)) for label, name in zip(labels, names, strict=True)}
     cells = plan_cells(list(data_paths), method_names(methods), split_list(learners, LEARNERS, "--learners"),
                        split_list(protocol, PROTOCOLS, "--protocol"), seeds, copies=copies, params=params, seed=seed)
     code = code_version()

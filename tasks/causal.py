@@ -61,7 +61,8 @@ def run(p: Params) -> list[str]:
             gates = [entry["scorecard"][k].get("passed") for k in SCORECARD]
             entry["passed"] = bool(result.passed and all(g is not False for g in gates))
             log.info("%s: scorecard %s", method, ", ".join(
-                f"{k} {'n/a' if g is None else 'pass' if g else 'FAIL'}" for k, g in zip(SCORECARD, gates)))
+                f"{k} {'n/a' if g is None else 'pass' if g else 'FAIL'}"
+                for k, g in zip(SCORECARD, gates, strict=True)))
         results[method] = entry
     io.write_json(results, paths.CAUSAL)
     return [str(paths.CAUSAL)]

@@ -53,7 +53,7 @@ def test_tiny_suite_end_to_end(tmp_path, prefect_server):
     frame = pd.read_parquet(out / "results.parquet")
     methods, learners = ["none", "class_weight", "smote", "random"], ["logreg", "hgb"]
     # every planned cell once: 2 datasets × 4 methods × 2 learners × 1 seed, paper protocol
-    planned = {(d, m, l, 0, "paper") for d in ("tiny0", "tiny1") for m in methods for l in learners}
+    planned = {(d, m, learner, 0, "paper") for d in ("tiny0", "tiny1") for m in methods for learner in learners}
     cells = list(frame[["dataset", "method", "learner", "seed", "protocol"]].itertuples(index=False, name=None))
     assert len(cells) == len(planned) and set(cells) == planned and (frame.status == "ok").all()
     assert frame.roc_auc.between(0.5, 1).all() and frame.f1.between(0, 1).all()
@@ -158,7 +158,8 @@ def test_bench_speed_on_tiny_sizes_lists_every_method_and_size(tmp_path):
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
     table = pd.read_parquet(out / "speed.parquet")
-    assert sorted(zip(table.method, table.n_new)) == [("random", 100), ("random", 300), ("smote", 100), ("smote", 300)]
+    assert sorted(zip(table.method, table.n_new, strict=True)) == [("random", 100), ("random", 300),
+                                                                   ("smote", 100), ("smote", 300)]
     assert (table.error == "").all() and (table.seconds > 0).all() and (table.peak_mib > 0).all()
     assert (table[table.method == "smote"].time_vs_smote == 1).all()  # SMOTE is the yardstick of its own run
     markdown = (out / "speed.md").read_text()

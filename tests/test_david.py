@@ -134,7 +134,7 @@ def test_weights_saved_as_tensors_and_json(tmp_path):
 
     loaded = FittedVAE.load(tmp_path)
     Z = np.random.default_rng(0).standard_normal((50, loaded.layout.latent))
-    for got, want in zip(loaded.decode(Z), sampler.vae_.decode(Z)):
+    for got, want in zip(loaded.decode(Z), sampler.vae_.decode(Z), strict=True):
         np.testing.assert_array_equal(got, want)
 
 

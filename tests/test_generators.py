@@ -63,7 +63,7 @@ class CountingClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         self.n_rows_ = len(X)
-        self.class_counts_ = dict(zip(*np.unique(y, return_counts=True)))
+        self.class_counts_ = dict(zip(*np.unique(y, return_counts=True), strict=True))
         self.model_ = LogisticRegression(max_iter=2000).fit(X, y)
         self.classes_ = self.model_.classes_
         return self

@@ -124,8 +124,9 @@ class FittedVAE:
         fitted = cls(net, layout, scaling, dev)
         betas = (beta_x, beta_t, beta_kld)
         fit_idx = torch.as_tensor(fit, device=dev)
-        best, best_state, stale, epoch = np.inf, None, 0, 0
-        for epoch in range(1, epochs + 1):
+        best, best_state, stale, epoch = np.inf, None, 0, 0  # epoch: epochs run, reported after early stopping
+        for _ in range(epochs):
+            epoch += 1
             net.train()
             perm = fit_idx[torch.randperm(len(fit), generator=gen, device=dev)]
             total = 0.0

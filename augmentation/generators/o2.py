@@ -259,7 +259,7 @@ class OptimizedOversampler(BaseOverSampler):
         if isinstance(model, MultiOutputClassifier):
             classes = [est.classes_ for est in model.estimators_]
         out = np.empty((len(Z), len(levels)), dtype=object)
-        for j, (proba, cls_codes) in enumerate(zip(probas, classes)):
+        for j, (proba, cls_codes) in enumerate(zip(probas, classes, strict=True)):  # one of each per column
             if self.categorical_fill == "predict":
                 pick = proba.argmax(axis=1)
             else:
@@ -313,7 +313,7 @@ class OptimizedOversampler(BaseOverSampler):
         if self.warm_start == "loras":
             ctx["loras"] = _LorasStarts(Xs, target, k, rng)
         state = {"zbar": np.zeros(Xs.shape[1]), "count": 0}
-        kept, rejected, on_bound_k, on_bound_r, finite = [], [], [], [], True
+        kept, rejected, on_bound_k, finite = [], [], [], True
         need, rounds = n, 0
         while need > 0 and rounds <= (_FILTER_ROUNDS if hgb is not None else 0):
             ask = need if hgb is None else int(np.ceil(need * (1.5 if rounds == 0 else 2.0)))
@@ -402,7 +402,8 @@ class OptimizedOversampler(BaseOverSampler):
             lin = "w" in ctx
             boundary = self.objective == "boundary"
 
-            def value_grad(Z):
+            # this batch's terms bound as defaults: value_grad is only called within this iteration
+            def value_grad(Z, c1=c1, zbar=zbar, xbar=xbar, lin=lin, boundary=boundary):
                 """Per-point objective values (m,) and gradients (m, d)."""
                 f = ((c1 * (Z - zbar) ** 2).sum(axis=1) + l2 * ((Z - xbar) ** 2).sum(axis=1)
                      - l3 * (Z ** 2).sum(axis=1))
@@ -428,7 +429,7 @@ class OptimizedOversampler(BaseOverSampler):
                     step = step * _PGA_DECAY
                 fun = value_grad(Z)[0].sum()
             else:
-                def neg(flat):
+                def neg(flat, m=m):
                     f, grad = value_grad(flat.reshape(m, d))
                     return -f.sum(), -grad.ravel()
 

@@ -104,7 +104,7 @@ class SmoteR(_RareRegionSampler):
         parts = [p for p in (rows[y[rows] < median], rows[y[rows] >= median]) if len(p)]
         counts = rng.multinomial(n, [len(p) / len(rows) for p in parts])
         X_out, y_out = [], []
-        for part, count in zip(parts, counts):
+        for part, count in zip(parts, counts, strict=True):
             if count == 0:
                 continue
             if len(part) == 1:  # no neighbour to interpolate with: a copy

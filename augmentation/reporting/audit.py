@@ -135,10 +135,13 @@ def render(*, title: str, causal_map: CausalMap, train: pd.DataFrame, synthetic:
 
     parts.append(_h("evaluation", "Evaluation on the real hold-out"))
     learners = summary.get("learners", [])
-    rows = [[r["method"], *[f"{r[f'{l}_roc_auc']:.3f} ± {r[f'{l}_roc_auc_std']:.3f}" for l in learners],
-             *[f"{r[f'{l}_f1']:.3f} ± {r[f'{l}_f1_std']:.3f}" for l in learners], _verdict(r.get("passed"))]
+    rows = [[r["method"],
+             *[f"{r[f'{learner}_roc_auc']:.3f} ± {r[f'{learner}_roc_auc_std']:.3f}" for learner in learners],
+             *[f"{r[f'{learner}_f1']:.3f} ± {r[f'{learner}_f1_std']:.3f}" for learner in learners],
+             _verdict(r.get("passed"))]
             for r in summary.get("rows", [])]
-    parts.append(_table(["method", *[f"{l} AUC" for l in learners], *[f"{l} F1" for l in learners], "verdict"], rows))
+    parts.append(_table(["method", *[f"{learner} AUC" for learner in learners],
+                         *[f"{learner} F1" for learner in learners], "verdict"], rows))
 
     parts.append(_h("distributions", "Real vs synthetic minority rows, per variable"))
     parts.append("<div class='grid'>" + "".join(_img(_distribution(train, synthetic, c, causal_map.label), c)

@@ -14,4 +14,5 @@ One concept per subpackage, imports pointing one way (a later room may import an
     bench       the benchmark: datasets, cells, statistics, report, speed
 """
 
-__all__ = ["errors", "seeding", "learners", "data", "contract", "causal", "generators", "synthesis", "evaluation", "monitoring", "reporting", "bench"]
+__all__ = ["errors", "seeding", "learners", "data", "contract", "causal", "generators", "synthesis", "evaluation",
+           "monitoring", "reporting", "bench"]

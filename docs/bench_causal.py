@@ -34,15 +34,20 @@ import numpy as np
 import pandas as pd
 
 from augmentation import generators
+from augmentation.causal.constraints import apply_constraints
 from augmentation.causal.independence import check_causal_structure
 from augmentation.causal.map import CausalMap
-from augmentation.causal.constraints import apply_constraints
+from augmentation.causal.scorecard import (
+    counterfactual_sanity,
+    effect_consistency,
+    mechanism_fidelity,
+    structure_recovery,
+)
+from augmentation.data.simulate import simulate_trauma
+from augmentation.data.table import TableSpec, check_table
 from augmentation.evaluation.metrics import score_predictions
 from augmentation.learners import make_model
-from augmentation.causal.scorecard import counterfactual_sanity, effect_consistency, mechanism_fidelity, structure_recovery
-from augmentation.data.simulate import simulate_trauma
 from augmentation.synthesis.classification import synthesize
-from augmentation.data.table import TableSpec, check_table
 from tasks.params import Evaluate
 
 METHODS = {"smote": ("smote", {}), "borderline1": ("borderline1", {}), "o2": ("o2", {}), "david": ("david", {}),
@@ -214,8 +219,8 @@ def run(rows: int, seed: int) -> list[dict]:
 
 def table(results: list[dict]) -> str:
     head = ["dataset", "method", "indep. agree", "SHD real/synth (to map)", "mech. KS mean / max (node)",
-            "effect real → synth (shift, SE)", "cf. probes failed", "repaired/rejected", "CART AUC", "LR AUC", "CART F1",
-            "LR F1", "s"]
+            "effect real → synth (shift, SE)", "cf. probes failed", "repaired/rejected", "CART AUC", "LR AUC",
+            "CART F1", "LR F1", "s"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
         if "error" in r:

@@ -15,8 +15,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from augmentation.evaluation.regression_protocol import evaluate_regression
 from augmentation.data.table import TableSpec
+from augmentation.evaluation.regression_protocol import evaluate_regression
 
 DATASETS = ["diabetes", "yacht_hydrodynamics", "medical_cost", "real_estate_valuation", "concrete", "airfoil"]
 METHODS = ["random", "gaussian_noise", "smoter", "david", "david_no_balance", "david_no_bootstrap"]
@@ -64,15 +64,17 @@ def quality(seeds: int, out: str | None) -> None:
                 for rival in ["none", *[m for m in METHODS if m != "david"]]}
         print(f"\nDAVID's rare-10% RMSE is lower than ({learner}): "
               + ", ".join(f"{rival} on {k}/{len(results)}" for rival, k in wins.items()))
-        for view, metric in (("uniform", "mse"), ("uniform", "weighted_mse"), ("uniform", "mape"), ("uniform", "median_ae")):
-            better = sum(results[n]["david"][learner][view][metric]["mean"] < results[n]["none"][learner][view][metric]["mean"]
-                         for n in results)
+        for view, metric in (("uniform", "mse"), ("uniform", "weighted_mse"), ("uniform", "mape"),
+                             ("uniform", "median_ae")):
+            better = sum(results[n]["david"][learner][view][metric]["mean"]
+                         < results[n]["none"][learner][view][metric]["mean"] for n in results)
             print(f"- {metric} ({view} view): DAVID below none on {better}/{len(results)}")
 
 
 def speed() -> None:
-    from augmentation.generators.david import DavidRegressionSampler
     import torch
+
+    from augmentation.generators.david import DavidRegressionSampler
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((20_000, 20))

@@ -42,7 +42,8 @@ result = monitor.check_drift(p, taken[0].path)
 t3 = time.perf_counter()
 print(json.dumps({"rows": taken[0].rows, "minority_rows": result["current_rows"], "drifted": result["drifted"],
                   "drift_share": result["drift_share"], "seconds_imports_and_params": round(t1 - t0, 2),
-                  "seconds_read_and_contract": round(t2 - t1, 2), "seconds_evidently_drift_and_html": round(t3 - t2, 2)}))
+                  "seconds_read_and_contract": round(t2 - t1, 2),
+                  "seconds_evidently_drift_and_html": round(t3 - t2, 2)}))
 """
 
 PEER = """
@@ -54,7 +55,8 @@ from augmentation.data.table import check_table
 from tasks.params import load_params
 p = load_params(); spec = p.data.spec()
 ref = pd.read_parquet("models/registry/v1/data/train.parquet")
-cur = check_table(pd.read_parquet(sorted(__import__("pathlib").Path("data/batches").glob("*.parquet"))[0]), spec, source="b")
+cur = check_table(pd.read_parquet(sorted(__import__("pathlib").Path("data/batches").glob("*.parquet"))[0]),
+                  spec, source="b")
 ref, cur = ref[ref[spec.target] == 1], cur[cur[spec.target] == 1]
 p_values = {}
 for c in ref.columns.drop(spec.target):
@@ -63,7 +65,8 @@ for c in ref.columns.drop(spec.target):
         p_values[c] = stats.chi2_contingency(table)[1]
     else:
         p_values[c] = stats.ks_2samp(ref[c], cur[c]).pvalue
-print(json.dumps({"seconds": round(time.perf_counter() - t0, 2), "drifted": int(sum(v < 0.05 for v in p_values.values()))}))
+print(json.dumps({"seconds": round(time.perf_counter() - t0, 2),
+                  "drifted": int(sum(v < 0.05 for v in p_values.values()))}))
 """
 
 RECALIBRATE = """

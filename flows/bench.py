@@ -22,7 +22,8 @@ RUNNERS = ("local", "dask")
 
 
 def machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return (f"{platform.machine()}, {os.cpu_count()} CPU cores, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
 
 
 @task(name="bench-cell", cache_policy=NO_CACHE)
@@ -31,7 +32,8 @@ def bench_cell(cell: dict, data_path: str, cache_dir: str, code: str, retry_erro
 
 
 @flow(name="bench-cells-dask")
-def dask_cells(cells: list[dict], data_paths: dict[str, str], cache_dir: str, code: str, retry_errors: bool) -> list[dict]:
+def dask_cells(cells: list[dict], data_paths: dict[str, str], cache_dir: str, code: str,
+               retry_errors: bool) -> list[dict]:
     """The cells as Prefect tasks on the flow's task runner (set to Dask by ``bench``)."""
     futures = [bench_cell.submit(c, data_paths[c["dataset"]], cache_dir, code, retry_errors) for c in cells]
     return [f.result() for f in futures]
@@ -48,8 +50,8 @@ def _dask_runner(address: Optional[str], workers: int, processes: bool):
 
 @flow(name="bench", log_prints=True)
 def bench(suite: str = "dev", methods: str = "all", learners: str = "cart,logreg,hgb", protocol: str = "paper",
-          seeds: int = 1, seed: int = 0, copies: int = 3, runner: str = "local", address: Optional[str] = None, workers: int = 2,
-          processes: bool = True, out: str = "reports/bench", params: Optional[dict] = None,
+          seeds: int = 1, seed: int = 0, copies: int = 3, runner: str = "local", address: Optional[str] = None,
+          workers: int = 2, processes: bool = True, out: str = "reports/bench", params: Optional[dict] = None,
           retry_errors: bool = False, progress: bool = True, command: str = "") -> dict:
     """Run methods × datasets × learners × seeds × protocols; write results.parquet, summary.md and plots."""
     log = get_run_logger()
@@ -61,7 +63,7 @@ def bench(suite: str = "dev", methods: str = "all", learners: str = "cart,logreg
     labels = [dataset_label(n) for n in names]
     if len(set(labels)) < len(labels):
         raise ConfigError(f"--suite names the same dataset twice: {labels}", "give each file a distinct name")
-    data_paths = {label: str(load_dataset(name, cache)) for label, name in zip(labels, names)}
+    data_paths = {label: str(load_dataset(name, cache)) for label, name in zip(labels, names, strict=True)}
     cells = plan_cells(list(data_paths), method_names(methods), split_list(learners, LEARNERS, "--learners"),
                        split_list(protocol, PROTOCOLS, "--protocol"), seeds, copies=copies, params=params, seed=seed)
     code = code_version()
@@ -75,8 +77,8 @@ def bench(suite: str = "dev", methods: str = "all", learners: str = "cart,logreg
             [asdict(c) for c in cells], data_paths, str(cache), code, retry_errors)
     wall = time.perf_counter() - start
     results = results_frame(records)
-    summary = write_report(results, out, title=f"Benchmark: suite {suite}", command=command or f"bench(suite={suite!r})",
-                           wall_seconds=wall, machine=machine())
+    summary = write_report(results, out, title=f"Benchmark: suite {suite}",
+                           command=command or f"bench(suite={suite!r})", wall_seconds=wall, machine=machine())
     create_markdown_artifact(key="bench-summary", markdown=summary.read_text()[:100_000],
                              description="Oversampling benchmark: ranks, tests, per-dataset AUC")
     computed = sum(not r["cached"] for r in records)
@@ -87,10 +89,18 @@ def bench(suite: str = "dev", methods: str = "all", learners: str = "cart,logreg
             "results": str(Path(out) / "results.parquet"), "summary": str(summary)}
 
 
-def _local(cells: list[Cell], data_paths: dict[str, str], cache: Path, retry_errors: bool, progress: bool) -> list[dict]:
+def _local(cells: list[Cell], data_paths: dict[str, str], cache: Path, retry_errors: bool,
+           progress: bool) -> list[dict]:
     if not progress:
         return run_cells(cells, data_paths, cache, retry_errors=retry_errors)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn()]

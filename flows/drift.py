@@ -14,7 +14,8 @@ from prefect.cache_policies import NO_CACHE
 from augmentation.data import io
 from augmentation.errors import OversamplingError
 from flows.retrain import STAGE_TASKS
-from tasks import batches, monitor, recalibrate as recal, versions
+from tasks import batches, monitor, versions
+from tasks import recalibrate as recal
 from tasks.params import DEFAULT_PARAMS, load_params
 
 DRIFT_EVENT = "oversampling.drift.detected"
@@ -142,7 +143,8 @@ def recalibrate(params_path: str = str(DEFAULT_PARAMS), drift_report: str | None
                              description="Recalibration verdict")
     if not passed:
         raise recal.Rejected(f"the new generators were not promoted: {verdict['reason']}",
-                             f"the active version {verdict['active_before']} stays; see {recal.REPORTS}/{run_name}.json")
+                             f"the active version {verdict['active_before']} stays; "
+                             f"see {recal.REPORTS}/{run_name}.json")
     import shutil
     shutil.rmtree(staging, ignore_errors=True)
     log.info("promoted version %s", verdict["version"])

@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from augmentation.data import io
-from augmentation.errors import OversamplingError
 from augmentation.data.table import check_table
+from augmentation.errors import OversamplingError
 from tasks import stage
 from tasks.params import Params
 from tasks.validate import validate

@@ -1,4 +1,5 @@
-"""Stage 6: the causal-fidelity scorecard -- implied independences, structure, mechanisms, effect, counterfactual sanity."""
+"""Stage 6: the causal-fidelity scorecard -- implied independences, structure, mechanisms, effect,
+counterfactual sanity."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from augmentation.data import io
 from augmentation.causal.independence import check_causal_structure
 from augmentation.causal.map import CausalMap
-from augmentation.causal.scorecard import counterfactual_sanity, effect_consistency, mechanism_fidelity, structure_recovery
-from augmentation.synthesis.classification import PROVENANCE
+from augmentation.causal.scorecard import (
+    counterfactual_sanity,
+    effect_consistency,
+    mechanism_fidelity,
+    structure_recovery,
+)
+from augmentation.data import io
 from augmentation.seeding import derive_seed
+from augmentation.synthesis.classification import PROVENANCE
 from tasks import paths, stage
 from tasks.params import Params, read_yaml
 
@@ -55,7 +61,8 @@ def run(p: Params) -> list[str]:
             gates = [entry["scorecard"][k].get("passed") for k in SCORECARD]
             entry["passed"] = bool(result.passed and all(g is not False for g in gates))
             log.info("%s: scorecard %s", method, ", ".join(
-                f"{k} {'n/a' if g is None else 'pass' if g else 'FAIL'}" for k, g in zip(SCORECARD, gates)))
+                f"{k} {'n/a' if g is None else 'pass' if g else 'FAIL'}"
+                for k, g in zip(SCORECARD, gates, strict=True)))
         results[method] = entry
     io.write_json(results, paths.CAUSAL)
     return [str(paths.CAUSAL)]
@@ -68,8 +75,9 @@ def score(train: pd.DataFrame, synthetic: pd.DataFrame, causal_map: CausalMap, p
     """The four scorecard measurements for one generator's rows (thresholds from causal_check)."""
     c = p.causal_check
     return {
-        "structure": structure_recovery(train, synthetic, causal_map, alpha=c.alpha, max_shd_increase=c.max_shd_increase,
-                                        max_rows=c.max_rows, seed=derive_seed(p.seed, "structure", method)),
+        "structure": structure_recovery(train, synthetic, causal_map, alpha=c.alpha,
+                                        max_shd_increase=c.max_shd_increase, max_rows=c.max_rows,
+                                        seed=derive_seed(p.seed, "structure", method)),
         "mechanisms": mechanism_fidelity(train, synthetic, causal_map, max_ks=c.max_mechanism_ks, alpha=c.alpha,
                                          max_rows=c.max_rows, seed=derive_seed(p.seed, "mechanisms", method)),
         "effect": effect_consistency(train, synthetic, causal_map, max_effect_z=c.max_effect_z,

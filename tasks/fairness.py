@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from augmentation.data import io
-from augmentation.learners import make_model
 from augmentation.evaluation.fairness import check_fairness
+from augmentation.learners import make_model
 from augmentation.seeding import derive_seed
 from tasks import paths, stage, training_sets
 from tasks.params import Params

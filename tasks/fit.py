@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from augmentation import generators
-from augmentation.generators import store
 from augmentation.evaluation.protocol import generation_seed
+from augmentation.generators import store
 from augmentation.synthesis.classification import synthesize
 from tasks import paths, stage
 from tasks.params import Params

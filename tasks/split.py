@@ -6,8 +6,8 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from augmentation.data import io
-from augmentation.seeding import derive_seed
 from augmentation.data.table import check_table
+from augmentation.seeding import derive_seed
 from tasks import paths, stage
 from tasks.params import Params
 

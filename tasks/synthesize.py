@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from augmentation import generators
-from augmentation.data import io
-from augmentation.causal.map import CausalMap
 from augmentation.causal.constraints import ConstraintReport, apply_constraints
+from augmentation.causal.map import CausalMap
+from augmentation.data import io
+from augmentation.data.table import TableSpec
 from augmentation.generators import store
 from augmentation.synthesis.classification import augment, mark, synthesize_with_diagnostics
-from augmentation.data.table import TableSpec
 from tasks import paths, stage
 from tasks.params import Params
 from tasks.validate import validate

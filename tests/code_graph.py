@@ -21,7 +21,8 @@ def module_file(module: str) -> Path | None:
 
 @cache
 def imports_of(module: str) -> frozenset[str]:
-    """Project modules ``module`` imports anywhere in its file: ``from a.b import c`` yields a.b.c if that is a module, else a.b."""
+    """Project modules ``module`` imports anywhere in its file: ``from a.b import c`` yields a.b.c if that is a
+    module, else a.b."""
     tree = ast.parse(module_file(module).read_text())
     found = set()
     for node in ast.walk(tree):

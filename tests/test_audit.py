@@ -1,19 +1,19 @@
 """The audit report: one self-contained HTML page with every section, and no external resource."""
 
-from pathlib import Path
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
-from augmentation.reporting.audit import SECTIONS, render, variable_roles
-from augmentation.causal.independence import check_causal_structure
 from augmentation.causal.constraints import apply_constraints
-from augmentation.generators import store
+from augmentation.causal.independence import check_causal_structure
 from augmentation.causal.scorecard import effect_consistency, mechanism_fidelity, structure_recovery
 from augmentation.data.simulate import simulate_trauma
-from augmentation.synthesis.classification import synthesize
 from augmentation.data.table import TableSpec, check_table
+from augmentation.generators import store
+from augmentation.reporting.audit import SECTIONS, render, variable_roles
+from augmentation.synthesis.classification import synthesize
 from tasks.causal import load_map
 
 SPEC = TableSpec(target="mortality", categorical=("sex",), integer=("age", "iss", "resp_rate", "gcs"))

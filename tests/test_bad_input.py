@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from augmentation.errors import ConfigError, DataError
 from augmentation.data.simulate import simulate_trauma
+from augmentation.errors import ConfigError, DataError
 from flows.cli import app
 from tasks import fit, ingest, paths, split, validate
 from tasks.params import load_params

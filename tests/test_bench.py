@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +53,7 @@ def test_tiny_suite_end_to_end(tmp_path, prefect_server):
     frame = pd.read_parquet(out / "results.parquet")
     methods, learners = ["none", "class_weight", "smote", "random"], ["logreg", "hgb"]
     # every planned cell once: 2 datasets × 4 methods × 2 learners × 1 seed, paper protocol
-    planned = {(d, m, l, 0, "paper") for d in ("tiny0", "tiny1") for m in methods for l in learners}
+    planned = {(d, m, learner, 0, "paper") for d in ("tiny0", "tiny1") for m in methods for learner in learners}
     cells = list(frame[["dataset", "method", "learner", "seed", "protocol"]].itertuples(index=False, name=None))
     assert len(cells) == len(planned) and set(cells) == planned and (frame.status == "ok").all()
     assert frame.roc_auc.between(0.5, 1).all() and frame.f1.between(0, 1).all()
@@ -131,7 +129,8 @@ def test_failing_cell_is_recorded_and_the_rest_go_on(tmp_path):
     assert [k for k, v in status.items() if v == "error"] == [("tiny0", "smote"), ("tiny1", "smote")]
     failed = [r for r in records if r["status"] == "error"]
     assert all("n_neighbors" in r["error"] or "neighbo" in r["error"] for r in failed)
-    summary = write_report(results_frame(records), tmp_path / "out", title="t", command="c", wall_seconds=1, machine="m")
+    summary = write_report(results_frame(records), tmp_path / "out", title="t", command="c", wall_seconds=1,
+                           machine="m")
     text = summary.read_text()
     assert "## Failed cells" in text and "| tiny0 | smote | logreg |" in text
     # a rerun reuses the recorded failure; --retry-errors computes it again
@@ -159,13 +158,15 @@ def test_bench_speed_on_tiny_sizes_lists_every_method_and_size(tmp_path):
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
     table = pd.read_parquet(out / "speed.parquet")
-    assert sorted(zip(table.method, table.n_new)) == [("random", 100), ("random", 300), ("smote", 100), ("smote", 300)]
+    assert sorted(zip(table.method, table.n_new, strict=True)) == [("random", 100), ("random", 300),
+                                                                   ("smote", 100), ("smote", 300)]
     assert (table.error == "").all() and (table.seconds > 0).all() and (table.peak_mib > 0).all()
     assert (table[table.method == "smote"].time_vs_smote == 1).all()  # SMOTE is the yardstick of its own run
     markdown = (out / "speed.md").read_text()
     assert result.output.strip() == markdown.strip()  # the command prints the table it wrote
     for method in ("random", "smote"):
-        assert [line.split(" | ")[1] for line in markdown.splitlines() if line.startswith(f"| {method} | ")] == ["100", "300"]
+        rows = [line for line in markdown.splitlines() if line.startswith(f"| {method} | ")]
+        assert [line.split(" | ")[1] for line in rows] == ["100", "300"]
 
 
 def test_a_grid_ratio_the_method_cannot_reach_leaves_the_grid_not_the_cell(tmp_path):

@@ -1,16 +1,17 @@
 """The causal map: its format, its validation (errors name the node or edge), and PC discovery for review."""
 
 from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
-from augmentation.causal.map import CausalMap
 from augmentation.causal.discovery import discover_map
-from augmentation.errors import ConfigError, DataError
+from augmentation.causal.map import CausalMap
 from augmentation.data.simulate import simulate_trauma
 from augmentation.data.table import TableSpec
+from augmentation.errors import ConfigError, DataError
 from tasks.causal import load_map
 
 BASE = {"label": "y", "nodes": ["a", "b", "y"], "edges": [["a", "b"], ["b", "y"]]}

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from augmentation.causal.map import CausalMap
 from augmentation.causal.constraints import apply_constraints
-from augmentation.errors import ConfigError
+from augmentation.causal.map import CausalMap
 from augmentation.data.table import TableSpec
+from augmentation.errors import ConfigError
 
 MAP = CausalMap.from_dict({
     "label": "y", "nodes": ["age", "sex", "score", "y"],

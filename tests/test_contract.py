@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from augmentation.contract.suite import ContractResult, load_suite, validate_frame
-from augmentation.errors import ConfigError, DataError
 from augmentation.data.simulate import simulate_trauma
+from augmentation.errors import ConfigError, DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,11 +8,11 @@ import pytest
 
 from augmentation.data import io
 from augmentation.data import rarity as rare
+from augmentation.data.table import TableSpec
 from augmentation.errors import ConfigError, DataError
 from augmentation.generators.david import DavidOversampler, DavidRegressionSampler
-from augmentation.synthesis.regression import synthesize_regression
 from augmentation.synthesis.classification import synthesize
-from augmentation.data.table import TableSpec
+from augmentation.synthesis.regression import synthesize_regression
 
 FAST = {"epochs": 15, "patience": 5}
 
@@ -134,7 +134,7 @@ def test_weights_saved_as_tensors_and_json(tmp_path):
 
     loaded = FittedVAE.load(tmp_path)
     Z = np.random.default_rng(0).standard_normal((50, loaded.layout.latent))
-    for got, want in zip(loaded.decode(Z), sampler.vae_.decode(Z)):
+    for got, want in zip(loaded.decode(Z), sampler.vae_.decode(Z), strict=True):
         np.testing.assert_array_equal(got, want)
 
 
@@ -157,13 +157,17 @@ def test_sparse_input_gets_a_clear_error_and_float32_is_kept():
      "fewer than its batch of 64"),
     ("constant target", lambda: DavidRegressionSampler().fit_resample(np.ones((100, 2)), np.full(100, 3.0)),
      "is constant"),
-    ("NaN in the target", lambda: DavidRegressionSampler().fit_resample(np.ones((100, 2)), np.r_[np.nan, np.arange(99.0)]),
+    ("NaN in the target",
+     lambda: DavidRegressionSampler().fit_resample(np.ones((100, 2)), np.r_[np.nan, np.arange(99.0)]),
      "missing or infinite"),
-    ("NaN in the features", lambda: DavidRegressionSampler().fit_resample(np.r_[[[np.nan, 1]], np.ones((99, 2))], np.arange(100.0)),
+    ("NaN in the features",
+     lambda: DavidRegressionSampler().fit_resample(np.r_[[[np.nan, 1]], np.ones((99, 2))], np.arange(100.0)),
      "missing or infinite feature values"),
-    ("NaN, classification", lambda: DavidOversampler().fit_resample(np.r_[[[np.nan, 1]], np.ones((99, 2))], np.r_[np.ones(10), np.zeros(90)]),
+    ("NaN, classification",
+     lambda: DavidOversampler().fit_resample(np.r_[[[np.nan, 1]], np.ones((99, 2))], np.r_[np.ones(10), np.zeros(90)]),
      "missing or infinite feature values"),
-    ("too few rows, classification", lambda: DavidOversampler(batch_size=64).fit_resample(np.ones((50, 2)), np.r_[np.ones(5), np.zeros(45)]),
+    ("too few rows, classification",
+     lambda: DavidOversampler(batch_size=64).fit_resample(np.ones((50, 2)), np.r_[np.ones(5), np.zeros(45)]),
      "fewer than its batch"),
 ])
 def test_clear_errors(problem, call, message):

@@ -53,9 +53,10 @@ def test_no_drift_batch_changes_nothing(site):
 
 
 def test_drift_promotes_a_new_version_and_the_old_one_is_restorable(site):
+    from prefect.artifacts import Artifact
+
     from flows.cli import app
     from flows.drift import drift_monitor
-    from prefect.artifacts import Artifact
 
     v1 = snapshot(site / "models/registry/v1")
     drop_batch("week2.csv", drift=1.0, seed=12)
@@ -89,8 +90,9 @@ def test_drift_promotes_a_new_version_and_the_old_one_is_restorable(site):
 
 
 def test_a_gate_failure_keeps_the_active_version_and_says_why(site):
-    from flows.drift import drift_monitor
     from prefect.artifacts import Artifact
+
+    from flows.drift import drift_monitor
 
     registry = snapshot(site / "models/registry")
     write_params(site, fairness={"max_demographic_parity_difference": 0.0, "max_equalized_odds_difference": 0.0})
@@ -120,7 +122,8 @@ def test_a_malformed_batch_is_quarantined_and_nothing_else_changes(site):
     assert not bad.exists() and Path("data/quarantine/week4.csv").exists()
     reason = json.loads(Path("data/quarantine/week4.csv.reason.json").read_text())
     assert "gcs" in reason["problem"] and "40" in reason["problem"] and reason["fix"]
-    assert "not a readable Parquet file" in json.loads(Path("data/quarantine/week5.parquet.reason.json").read_text())["problem"]
+    parquet_reason = json.loads(Path("data/quarantine/week5.parquet.reason.json").read_text())
+    assert "not a readable Parquet file" in parquet_reason["problem"]
     assert snapshot(site / "models/registry") == registry
     assert not Path("data/batches").exists() and not Path("reports/drift").exists()
 

@@ -46,7 +46,8 @@ def test_no_stage_lists_code_it_does_not_run():
                 else [dep] if dep.endswith(".py") else []
             if code and not any(c in needed for c in code):
                 problems.append(f"{name}: {dep}")
-    assert not problems, "dvc.yaml deps list code the stage never imports (a re-run for nothing):\n" + "\n".join(problems)
+    assert not problems, ("dvc.yaml deps list code the stage never imports (a re-run for nothing):\n"
+                          + "\n".join(problems))
 
 
 def test_the_check_sees_a_missing_dep(tmp_path):

@@ -24,9 +24,11 @@ def test_constant_predictor_has_zero_g_mean():
 def test_make_model_fits_mixed_frame(learner):
     rng = np.random.default_rng(0)
     n = 200
-    x = pd.DataFrame({"age": rng.normal(40, 10, n), "income": rng.integers(0, 100, n), "city": rng.choice(["a", "b", "c"], n)})
+    x = pd.DataFrame({"age": rng.normal(40, 10, n), "income": rng.integers(0, 100, n),
+                      "city": rng.choice(["a", "b", "c"], n)})
     y = ((x["age"] > 40) | (x["city"] == "a")).astype(int)
-    model = make_model(learner, numeric=["age", "income"], categorical=["city"], params={}, class_weight="balanced", random_state=0)
+    model = make_model(learner, numeric=["age", "income"], categorical=["city"], params={}, class_weight="balanced",
+                       random_state=0)
     model.fit(x.assign(label=y), y)  # extra columns are dropped by the ColumnTransformer
     unseen = x.head(5).assign(city="zzz")  # handle_unknown="ignore"
     proba = model.predict_proba(unseen)[:, 1]

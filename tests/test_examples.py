@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from augmentation.contract.suite import load_suite, validate_frame
-from augmentation.errors import DataError
 from augmentation.data.examples import GERMAN_FEATURES, load_german_credit
+from augmentation.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 

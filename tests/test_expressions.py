@@ -74,7 +74,8 @@ def test_legitimate_conditions_give_the_hand_computed_mask(text, expected):
 
 
 def test_unknown_column_and_type_mismatch_name_the_problem():
-    with pytest.raises(ConfigError, match="'gsc > 15' .* names unknown column 'gsc'\n  fix: use the map's columns: \\['age'"):
+    with pytest.raises(ConfigError,
+                       match="'gsc > 15' .* names unknown column 'gsc'\n  fix: use the map's columns: \\['age'"):
         parse("gsc > 15", COLUMNS)
     with pytest.raises(ConfigError, match="'sex > 3' cannot be evaluated on the data"):
         parse("sex > 3", COLUMNS).mask(FRAME)

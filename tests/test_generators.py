@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
+
 import numpy as np
-import pandas as pd
 import pytest
 from imblearn.pipeline import Pipeline
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -13,11 +13,11 @@ from sklearn.linear_model import LogisticRegression
 from augmentation import generators
 from augmentation.causal.map import CausalMap
 from augmentation.data import io
+from augmentation.data.simulate import simulate_trauma
+from augmentation.data.table import TableSpec
 from augmentation.errors import ConfigError, DataError
 from augmentation.generators import store
-from augmentation.data.simulate import simulate_trauma
 from augmentation.synthesis.classification import augment, synthesize
-from augmentation.data.table import TableSpec
 
 SPEC = TableSpec(target="mortality", categorical=("sex",), integer=("age", "iss", "resp_rate", "gcs"))
 
@@ -63,7 +63,7 @@ class CountingClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         self.n_rows_ = len(X)
-        self.class_counts_ = dict(zip(*np.unique(y, return_counts=True)))
+        self.class_counts_ = dict(zip(*np.unique(y, return_counts=True), strict=True))
         self.model_ = LogisticRegression(max_iter=2000).fit(X, y)
         self.classes_ = self.model_.classes_
         return self

@@ -1,4 +1,5 @@
-"""O² (optimized oversampling): contract, bounds, determinism, mixed data, filter, cart leaves, imblearn checks, errors."""
+"""O² (optimized oversampling): contract, bounds, determinism, mixed data, filter, cart leaves, imblearn checks,
+errors."""
 
 from __future__ import annotations
 
@@ -50,7 +51,8 @@ def test_inside_imblearn_pipeline(data):
     np.testing.assert_allclose(prior.fit(X_train, y_train)[-1].class_prior_, [0.5, 0.5])
     assert prior[0].diagnostics_["objective_finite"]
     # ... and it pays off on held-out rows, which are predicted as they are (no resampling at predict time).
-    sampled = Pipeline([("o2", OptimizedOversampler(random_state=0)), ("lr", LogisticRegression())]).fit(X_train, y_train)
+    sampled = Pipeline([("o2", OptimizedOversampler(random_state=0)),
+                        ("lr", LogisticRegression())]).fit(X_train, y_train)
     plain = Pipeline([("lr", LogisticRegression())]).fit(X_train, y_train)
     with_o2, without = sampled.predict(X_test), plain.predict(X_test)
     assert len(with_o2) == len(X_test)

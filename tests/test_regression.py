@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from augmentation.data import rarity as rare
+from augmentation.data.table import TableSpec
 from augmentation.errors import ConfigError, DataError
+from augmentation.evaluation.regression_protocol import evaluate_regression
 from augmentation.generators import regression as samplers
 from augmentation.synthesis.regression import score_regression
-from augmentation.evaluation.regression_protocol import evaluate_regression
-from augmentation.data.table import TableSpec
 from flows.cli import app
 
 
@@ -86,7 +86,7 @@ def test_every_sampler_is_a_scikit_learn_estimator(name):
         assert params["balanced"] is False
     X, y = skewed(200)
     first, again = sampler.fit_resample(X, y), twin.fit_resample(X, y)
-    for a, b in zip(first, again):  # same random_state, same rows
+    for a, b in zip(first, again, strict=True):  # same random_state, same rows
         np.testing.assert_array_equal(a, b)
     other = samplers.make_sampler(name, random_state=5, n_samples=50, **fast).fit_resample(X, y)
     assert not np.array_equal(first[0][200:], other[0][200:])

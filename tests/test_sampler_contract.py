@@ -53,6 +53,7 @@ def test_every_entry_has_a_checked_instance():
     assert set(EXPECTED_FAILURES) <= set(INSTANCES)
 
 
-@parametrize_with_checks(list(INSTANCES.values()), expected_failed_checks=lambda e: EXPECTED_FAILURES.get(_entry(e), {}))
+@parametrize_with_checks(list(INSTANCES.values()),
+                         expected_failed_checks=lambda e: EXPECTED_FAILURES.get(_entry(e), {}))
 def test_sampler_contract(estimator, check):
     check(estimator)

@@ -1,16 +1,17 @@
 """The `scm` generator: both modes keep a known linear model's mechanisms; the map's constraints hold."""
 
 from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from augmentation.causal.map import CausalMap
+from augmentation.data.simulate import simulate_trauma
+from augmentation.data.table import TableSpec, check_table
 from augmentation.errors import ConfigError, DataError
 from augmentation.generators import make_generator
-from augmentation.data.simulate import simulate_trauma
 from augmentation.synthesis.classification import synthesize
-from augmentation.data.table import TableSpec, check_table
 from tasks.causal import load_map
 
 # age (immutable root) -> dose -> marker, dose -> y, y -> followup (a descendant of the label).

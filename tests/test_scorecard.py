@@ -5,8 +5,12 @@ import pandas as pd
 import pytest
 
 from augmentation.causal.map import CausalMap
-from augmentation.causal.scorecard import (counterfactual_sanity, effect_consistency, mechanism_fidelity,
-                                    structure_recovery)
+from augmentation.causal.scorecard import (
+    counterfactual_sanity,
+    effect_consistency,
+    mechanism_fidelity,
+    structure_recovery,
+)
 from augmentation.data.table import TableSpec
 
 MAP = CausalMap.from_dict({

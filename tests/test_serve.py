@@ -70,7 +70,8 @@ def test_served_deployments_run_on_a_real_server(site, tmp_path):
                 found = ((client.get(f"/flow_runs/{run_id}").json().get("state")) or {}).get("type")
                 return found if found in FINAL else None
 
-            assert wait_for("the monitor run", lambda: state(run["id"])) == "COMPLETED", (tmp_path / "serve.log").read_text()[-3000:]
+            assert wait_for("the monitor run", lambda: state(run["id"])) == "COMPLETED", \
+                (tmp_path / "serve.log").read_text()[-3000:]
             triggered = wait_for("a triggered recalibrate run", lambda: client.post("/flow_runs/filter", json={
                 "deployments": {"id": {"any_": [named["recalibrate"]["id"]]}}}).json())
             assert wait_for("the recalibrate run", lambda: state(triggered[0]["id"])) == "COMPLETED", \

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from augmentation.errors import ConfigError
 from augmentation.data.simulate import TRAUMA_EDGES, TRAUMA_NODES, simulate_trauma
+from augmentation.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -167,6 +167,7 @@ def test_cli_contract_drafts_a_suite_that_guards_the_data(tmp_path):
     import json
 
     import pandas as pd
+
     from augmentation.contract.suite import load_suite, validate_frame
     from flows.cli import app
 

@@ -31,7 +31,8 @@ def split_list(value: str, allowed: tuple[str, ...], option: str) -> list[str]:
     names = [v.strip() for v in value.split(",") if v.strip()]
     bad = [v for v in names if v not in allowed]
     if bad or not names:
-        raise ConfigError(f"{option} {value!r} has unknown entries {bad}", f"use a comma-separated list from {list(allowed)}")
+        raise ConfigError(f"{option} {value!r} has unknown entries {bad}",
+                          f"use a comma-separated list from {list(allowed)}")
     return names
 
 
@@ -43,7 +44,7 @@ def plan_cells(datasets: list[str], methods: list[str], learners: list[str], pro
     split_list(",".join(learners), LEARNERS, "--learners")
     split_list(",".join(protocols), PROTOCOLS, "--protocol")
     params = params or {}
-    return [Cell(dataset=d, method=m, learner=l, seed=seed + s, protocol=p, copies=copies,
+    return [Cell(dataset=d, method=m, learner=learner, seed=seed + s, protocol=p, copies=copies,
                  params=json.dumps(params.get(m, {}), sort_keys=True))
             # dataset-major: a run stopped early still has complete datasets for the rank statistics
-            for p in protocols for d in datasets for m in methods for l in learners for s in range(seeds)]
+            for p in protocols for d in datasets for m in methods for learner in learners for s in range(seeds)]

@@ -98,7 +98,8 @@ def cached_cell(cell: Cell, data_path: str | Path, cache_dir: str | Path, *, cod
         record = {"status": "ok", "error": "", **scores}
     except Exception as exc:  # any failure is the cell's result, the run goes on
         last = traceback.extract_tb(exc.__traceback__)[-1]
-        record = {"status": "error", "error": f"{type(exc).__name__}: {exc} (at {Path(last.filename).name}:{last.lineno})"}
+        record = {"status": "error",
+                  "error": f"{type(exc).__name__}: {exc} (at {Path(last.filename).name}:{last.lineno})"}
     record = {**asdict(cell), "key": key, **record, "seconds": round(time.perf_counter() - start, 3)}
     io.write_json(record, path)
     return {**record, "cached": False}
@@ -135,7 +136,8 @@ def run_cell(cell: Cell, data_path: str | Path) -> dict[str, Any]:
         for ratio in ratios or (1.0,):
             try:
                 for copy in range(copies):
-                    rs = derive_seed(cell.seed, cell.dataset, cell.method, cell.learner, cell.protocol, split_no, ratio, copy)
+                    rs = derive_seed(cell.seed, cell.dataset, cell.method, cell.learner, cell.protocol,
+                                     split_no, ratio, copy)
                     if base:
                         Xr, yr = Xtr, ytr
                     else:

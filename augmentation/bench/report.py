@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from augmentation.data import io
 from augmentation.bench import stats
 from augmentation.bench.cells import METRICS
+from augmentation.data import io
 
 RESULT_COLUMNS = ["dataset", "method", "learner", "seed", "protocol", "copies", "params", "status", "error",
-                  *METRICS, *[f"{m}_grid_best" for m in METRICS], "best_ratio", "grid_errors", "n", "n_minority", "n_features",
-                  "seconds", "key"]
+                  *METRICS, *[f"{m}_grid_best" for m in METRICS], "best_ratio", "grid_errors",
+                  "n", "n_minority", "n_features", "seconds", "key"]
 
 
 def results_frame(records: list[dict]) -> pd.DataFrame:
@@ -42,7 +42,8 @@ def write_report(results: pd.DataFrame, out_dir: str | Path, *, title: str, comm
         for learner in sorted(results.learner.unique()):
             lines += _section(results, out, protocol, learner)
     if len(failed):
-        lines += ["## Failed cells", "", "| dataset | method | learner | protocol | seed | error |", "|---|---|---|---|---|---|"]
+        lines += ["## Failed cells", "", "| dataset | method | learner | protocol | seed | error |",
+                  "|---|---|---|---|---|---|"]
         for r in failed.itertuples():
             lines.append(f"| {r.dataset} | {r.method} | {r.learner} | {r.protocol} | {r.seed} | {str(r.error)[:160]} |")
         lines.append("")
@@ -75,11 +76,13 @@ def _section(results: pd.DataFrame, out: Path, protocol: str, learner: str) -> l
              + ("the grid-best columns pick the best ratio of the grid on the held-out part, as the paper does "
                 "(optimistic). " if grid is not None else "") + "W/T/L: AUC difference to none beyond ±0.001.", "",
              "| method | AUC rank | AUC | F1 rank | F1 | G-mean | PR-AUC | Brier |"
-             + (" AUC grid-best | F1 grid-best |" if grid is not None else "") + " AUC W/T/L vs none | Wilcoxon p (Holm) |",
+             + (" AUC grid-best | F1 grid-best |" if grid is not None else "")
+             + " AUC W/T/L vs none | Wilcoxon p (Holm) |",
              "|---|---|---|---|---|---|---|---|" + ("---|---|" if grid is not None else "") + "---|---|"]
     for method, rank in ranks.items():
         cells = [f"{rank:.2f}", f"{auc[method].mean():.3f}", f"{f1_ranks.get(method, np.nan):.2f}"]
-        cells += [f"{tables[m][method].mean():.3f}" if method in tables[m] else "" for m in ("f1", "g_mean", "pr_auc", "brier")]
+        cells += [f"{tables[m][method].mean():.3f}" if method in tables[m] else ""
+                  for m in ("f1", "g_mean", "pr_auc", "brier")]
         if grid is not None:
             cells.append(f"{grid[method].mean():.3f}" if method in grid else "")
             cells.append(f"{f1_grid[method].mean():.3f}" if method in f1_grid else "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import tracemalloc
@@ -33,15 +34,17 @@ def speed_table(methods: list[str], *, sizes=SIZES, rows: int = 10_000, features
     records = []
     for n_new in sizes:
         strategy = {1: n_min + n_new}
-        smote = _measure(lambda: generators.make_generator("smote", random_state=seed, sampling_strategy=strategy), X, y)
+        # partial binds this size's strategy now; _measure calls the factory several times
+        smote = _measure(functools.partial(generators.make_generator, "smote", random_state=seed,
+                                           sampling_strategy=strategy), X, y)
         for method in ["smote", *[m for m in methods if m != "smote"]]:
             if progress:
                 progress(f"{method} {n_new:,}")
             if method == "smote":
                 seconds, peak, error = smote
             else:
-                seconds, peak, error = _measure(
-                    lambda: generators.make_generator(method, random_state=seed, sampling_strategy=strategy), X, y)
+                seconds, peak, error = _measure(functools.partial(generators.make_generator, method, random_state=seed,
+                                                                  sampling_strategy=strategy), X, y)
             records.append({"method": method, "n_new": n_new, "seconds": seconds, "peak_mib": peak,
                             "time_vs_smote": seconds / smote[0], "memory_vs_smote": peak / smote[1], "error": error})
     return pd.DataFrame(records)

@@ -52,7 +52,7 @@ def pc_pattern(data: np.ndarray, names: Sequence[str], *, alpha: float = 0.01,
         for a, b in required:
             knowledge.add_required_by_node(GraphNode(a), GraphNode(b))
     keep = np.ptp(data, axis=0) > 0  # PC's Fisher-z is undefined on a constant column: it has no edges
-    used = [n for n, k in zip(names, keep) if k]
+    used = [n for n, k in zip(names, keep, strict=True) if k]  # names: one per data column
     pattern: Pattern = {}
     if len(used) < 2:
         return pattern

@@ -25,7 +25,8 @@ def build_dag(nodes: Sequence[str], edges: Sequence[tuple[str, str]], label: str
     known = set(nodes)
     for edge in edges:
         if len(edge) != 2:
-            raise ConfigError(f"causal graph edge {edge!r} is not a (cause, effect) pair", "write edges as [cause, effect]")
+            raise ConfigError(f"causal graph edge {edge!r} is not a (cause, effect) pair",
+                              "write edges as [cause, effect]")
         a, b = edge
         unknown = [n for n in (a, b) if n not in known]
         if unknown:

@@ -29,7 +29,6 @@ reason and excluded from ``n_hold_real`` and ``broken``; ``to_dict`` reports
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -134,10 +133,10 @@ def _encode(frames: list[pd.DataFrame], columns: list[str], categorical: set[str
         if col in categorical:
             # One sorted category list over both frames, so a value gets the same code in each.
             cats = set().union(*(f[col].astype(str).unique() for f in frames))
-            for m, f in zip(out, frames):
+            for m, f in zip(out, frames, strict=True):
                 m[:, j] = category_codes(f[col], cats)
             continue
-        for m, f, name in zip(out, frames, ("real", "synthetic")):
+        for m, f, name in zip(out, frames, ("real", "synthetic"), strict=True):
             series = f[col]
             if series.dtype == bool:
                 series = series.astype(int)

@@ -36,8 +36,8 @@ import pandas as pd
 
 from augmentation.causal.expressions import parse
 from augmentation.causal.graph import build_dag
-from augmentation.errors import ConfigError, DataError
 from augmentation.data.table import TableSpec
+from augmentation.errors import ConfigError, DataError
 
 TYPES = ("continuous", "integer", "binary", "categorical")
 DIRECTIONS = ("increasing", "decreasing")
@@ -123,7 +123,8 @@ class CausalMap:
     def from_dict(cls, raw: Mapping[str, Any], *, source: str = "the causal map") -> "CausalMap":
         """Build and check a map; every problem is one ConfigError naming the node or edge."""
         if not isinstance(raw, Mapping):
-            raise ConfigError(f"{source} must be a mapping with nodes, edges and label", "see configs/trauma_graph.yaml")
+            raise ConfigError(f"{source} must be a mapping with nodes, edges and label",
+                              "see configs/trauma_graph.yaml")
         unknown = sorted(set(raw) - set(KEYS))
         if unknown:
             raise ConfigError(f"unknown key {unknown[0]!r} in {source}", f"use only {list(KEYS)}")
@@ -138,7 +139,8 @@ class CausalMap:
         edges = []
         for edge in raw.get("edges") or ():
             if not isinstance(edge, (list, tuple)) or len(edge) != 2:
-                raise ConfigError(f"edge {edge!r} in {source} is not a [parent, child] pair", "write each edge as [parent, child]")
+                raise ConfigError(f"edge {edge!r} in {source} is not a [parent, child] pair",
+                                  "write each edge as [parent, child]")
             edges.append((str(edge[0]), str(edge[1])))
         dag = build_dag(nodes, edges, label)  # duplicates, unknown nodes, label, cycles
         variables = {}
@@ -172,7 +174,8 @@ class CausalMap:
         for expr in forbidden:  # parsed by our own grammar at load, never handed to pandas eval (code execution)
             parse(expr, nodes, where=source)
         exposure = raw.get("exposure")
-        if exposure is not None and (exposure not in nodes or exposure == label or not nx.has_path(dag, exposure, label)):
+        if exposure is not None and (exposure not in nodes or exposure == label
+                                     or not nx.has_path(dag, exposure, label)):
             raise ConfigError(f"exposure {exposure!r} in {source} is not a node with a directed path to {label!r}",
                               "name a cause of the label as exposure, or leave exposure out")
         return cls(nodes=nodes, edges=tuple(edges), label=label, variables=variables, monotone=tuple(monotone),
@@ -207,7 +210,8 @@ class CausalMap:
                               f"set label: {spec.target} in the map file")
         missing = [n for n in self.nodes if n not in frame.columns]
         if missing:
-            raise DataError(f"causal map node(s) {missing} are not columns of the data (columns: {list(frame.columns)})",
+            raise DataError(f"causal map node(s) {missing} are not columns of the data "
+                            f"(columns: {list(frame.columns)})",
                             "rename the nodes to match the columns, or remove them from the map")
         variables = {}
         for node in self.nodes:
@@ -261,10 +265,12 @@ def _variable(name: str, spec: Any, nodes: Sequence[str], source: str) -> Variab
     if name not in nodes:
         raise ConfigError(f"variables.{name} in {source} is not a node of the map", f"add {name} to nodes or remove it")
     if not isinstance(spec, Mapping):
-        raise ConfigError(f"variables.{name} in {source} must be a mapping", "write e.g. {type: integer, bounds: [0, 10]}")
+        raise ConfigError(f"variables.{name} in {source} must be a mapping",
+                          "write e.g. {type: integer, bounds: [0, 10]}")
     unknown = sorted(set(spec) - set(VARIABLE_KEYS))
     if unknown:
-        raise ConfigError(f"unknown key {unknown[0]!r} in variables.{name} of {source}", f"use only {list(VARIABLE_KEYS)}")
+        raise ConfigError(f"unknown key {unknown[0]!r} in variables.{name} of {source}",
+                          f"use only {list(VARIABLE_KEYS)}")
     kind = spec.get("type")
     if kind is not None and kind not in TYPES:
         raise ConfigError(f"variables.{name}.type is {kind!r} in {source}", f"use one of {list(TYPES)}")

@@ -38,9 +38,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from augmentation.causal.map import CausalMap
 from augmentation.causal.discovery import cpdag_pattern, encode, pc_pattern, shd
 from augmentation.causal.independence import comparison_set
+from augmentation.causal.map import CausalMap
 from augmentation.causal.mechanisms import fit_mechanisms
 from augmentation.data.table import category_codes
 

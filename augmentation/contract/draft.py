@@ -25,7 +25,8 @@ def draft_suite(frame: pd.DataFrame, *, name: str, categorical: Sequence[str] = 
     for column in frame.columns:
         values = frame[column]
         suite.append(_expect("column_values_to_not_be_null", column=column))
-        suite.append(_expect("column_values_to_be_in_type_list", column=column, type_list=_TYPES.get(values.dtype.kind, [str(values.dtype)])))
+        suite.append(_expect("column_values_to_be_in_type_list", column=column,
+                             type_list=_TYPES.get(values.dtype.kind, [str(values.dtype)])))
         distinct = values.dropna().unique()
         if column in categorical or values.dtype.kind in "ObU" or (values.dtype.kind in "iu" and len(distinct) <= 2):
             if len(distinct) <= max_categories:

@@ -14,13 +14,11 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from augmentation.data.io import json_safe

@@ -20,7 +20,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
     """Read a CSV or Parquet file (both through pyarrow)."""
     path = Path(path)
     if not path.exists():
-        raise DataError(f"data file {path} does not exist", "check the path (relative paths start at the project folder)")
+        raise DataError(f"data file {path} does not exist",
+                        "check the path (relative paths start at the project folder)")
     if path.stat().st_size == 0:
         raise DataError(f"data file {path} is empty", "point the source at a file with a header row and data rows")
     suffix = path.suffix.lower()
@@ -92,7 +93,8 @@ def write_json(data: Any, path: str | Path) -> None:
 
 
 def json_safe(value: Any) -> Any:
-    """Plain JSON values: numpy scalars and arrays cast, NaN/NaT as null, ±inf as "inf"/"-inf", keys as text, anything else as its text."""
+    """Plain JSON values: numpy scalars and arrays cast, NaN/NaT as null, ±inf as "inf"/"-inf", keys as text,
+    anything else as its text."""
     if isinstance(value, dict):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):

@@ -65,7 +65,8 @@ def check_table(frame: pd.DataFrame, spec: TableSpec, *, source: str = "the data
         raise DataError(f"the target {spec.target!r} in {source} has {len(classes)} class(es) {classes[:5]}; "
                         "oversampling needs exactly two", "choose a binary label column, or recode the label")
     if str(spec.positive_label) not in classes:
-        raise DataError(f"the positive label {spec.positive_label!r} does not occur in {spec.target!r} (values {classes})",
+        raise DataError(f"the positive label {spec.positive_label!r} does not occur in {spec.target!r} "
+                        f"(values {classes})",
                         "set data.positive_label in params.yaml to one of the label values")
     out = frame.copy()
     out[spec.target] = (labels.astype(str) == str(spec.positive_label)).astype("int64")

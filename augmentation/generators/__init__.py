@@ -61,7 +61,8 @@ _SPECS = (
     GeneratorSpec("adasyn", ADASYN, neighbours=("n_neighbors",)),
     GeneratorSpec("smotenc", SMOTENC, neighbours=("k_neighbors",), needs_categorical=True, accepts_categorical=True),
     # O²'s mixed-data path takes categorical_features, and it works without categorical columns too.
-    GeneratorSpec("o2", OptimizedOversampler, (("model", "lr"),), neighbours=("k_neighbors",), accepts_categorical=True),
+    GeneratorSpec("o2", OptimizedOversampler, (("model", "lr"),), neighbours=("k_neighbors",),
+                  accepts_categorical=True),
     GeneratorSpec("o2_svm", OptimizedOversampler, (("model", "svm"),), neighbours=("k_neighbors",),
                   accepts_categorical=True),
     GeneratorSpec("o2_cart", OptimizedOversampler, (("model", "cart"),), neighbours=("k_neighbors",),

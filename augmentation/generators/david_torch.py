@@ -20,6 +20,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from augmentation.data import io
+
 log = logging.getLogger(__name__)
 
 WEIGHTS = "david.pt"
@@ -106,7 +107,8 @@ class FittedVAE:
         dev = pick_device(device)
         x_mean, x_std = _scaler(X, layout.numeric)
         t_mean, t_std = _scaler(T, list(range(layout.n_t)))
-        scaling = {"x_mean": x_mean.tolist(), "x_std": x_std.tolist(), "t_mean": t_mean.tolist(), "t_std": t_std.tolist()}
+        scaling = {"x_mean": x_mean.tolist(), "x_std": x_std.tolist(),
+                   "t_mean": t_mean.tolist(), "t_std": t_std.tolist()}
         xs = torch.as_tensor((X - x_mean) / x_std, dtype=torch.float32, device=dev)
         ts = torch.as_tensor((T - t_mean) / t_std, dtype=torch.float32, device=dev)
         w = torch.as_tensor(weights, dtype=torch.float32, device=dev)
@@ -122,8 +124,9 @@ class FittedVAE:
         fitted = cls(net, layout, scaling, dev)
         betas = (beta_x, beta_t, beta_kld)
         fit_idx = torch.as_tensor(fit, device=dev)
-        best, best_state, stale, epoch = np.inf, None, 0, 0
-        for epoch in range(1, epochs + 1):
+        best, best_state, stale, epoch = np.inf, None, 0, 0  # epoch: epochs run, reported after early stopping
+        for _ in range(epochs):
+            epoch += 1
             net.train()
             perm = fit_idx[torch.randperm(len(fit), generator=gen, device=dev)]
             total = 0.0
@@ -200,7 +203,8 @@ class FittedVAE:
             X[np.arange(len(X)), winner] = 1.0
         return X, T
 
-    def smoothed_bootstrap(self, n: int, probability: np.ndarray, shrink: float, rng: np.random.Generator) -> np.ndarray:
+    def smoothed_bootstrap(self, n: int, probability: np.ndarray, shrink: float,
+                           rng: np.random.Generator) -> np.ndarray:
         """Latent points: seeds drawn ∝ ``probability`` plus Gaussian noise of Silverman's bandwidth × ``shrink``."""
         means = self.latent_means
         seeds = rng.choice(len(means), size=n, p=probability)
@@ -232,7 +236,8 @@ class FittedVAE:
 
         directory = Path(directory)
         if not (directory / WEIGHTS).exists() or not (directory / META).exists():
-            raise DataError(f"no DAVID weights at {directory}", "run the fit stage first (oversample run, or dvc repro)")
+            raise DataError(f"no DAVID weights at {directory}",
+                            "run the fit stage first (oversample run, or dvc repro)")
         meta = json.loads((directory / META).read_text())
         if meta.get("torch") != torch.__version__:
             raise DataError(f"the DAVID weights at {directory} were saved with torch {meta.get('torch')}, "

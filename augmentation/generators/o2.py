@@ -94,8 +94,8 @@ class OptimizedOversampler(BaseOverSampler):
     categorical_model : None or a scikit-learn classifier, default=None
         Predicts the categorical columns from the scaled numerical columns plus a class indicator,
         trained on all original rows. None: ``RandomForestClassifier(n_estimators=50,
-        min_samples_leaf=3, max_samples=min(n, 2000))`` (natively multi-target); other classifiers are cloned, seeded and wrapped
-        in ``MultiOutputClassifier``.
+        min_samples_leaf=3, max_samples=min(n, 2000))`` (natively multi-target); other classifiers are
+        cloned, seeded and wrapped in ``MultiOutputClassifier``.
     categorical_fill : {"sample", "predict"}, default="sample"
         ``"sample"`` draws each categorical value from the model's predicted class probabilities (keeps
         the categories' spread); ``"predict"`` takes the most probable value.
@@ -259,7 +259,7 @@ class OptimizedOversampler(BaseOverSampler):
         if isinstance(model, MultiOutputClassifier):
             classes = [est.classes_ for est in model.estimators_]
         out = np.empty((len(Z), len(levels)), dtype=object)
-        for j, (proba, cls_codes) in enumerate(zip(probas, classes)):
+        for j, (proba, cls_codes) in enumerate(zip(probas, classes, strict=True)):  # one of each per column
             if self.categorical_fill == "predict":
                 pick = proba.argmax(axis=1)
             else:
@@ -313,7 +313,7 @@ class OptimizedOversampler(BaseOverSampler):
         if self.warm_start == "loras":
             ctx["loras"] = _LorasStarts(Xs, target, k, rng)
         state = {"zbar": np.zeros(Xs.shape[1]), "count": 0}
-        kept, rejected, on_bound_k, on_bound_r, finite = [], [], [], [], True
+        kept, rejected, on_bound_k, finite = [], [], [], True
         need, rounds = n, 0
         while need > 0 and rounds <= (_FILTER_ROUNDS if hgb is not None else 0):
             ask = need if hgb is None else int(np.ceil(need * (1.5 if rounds == 0 else 2.0)))
@@ -374,7 +374,8 @@ class OptimizedOversampler(BaseOverSampler):
         M, ind, k = ctx["M"], ctx["ind"], ctx["k"]
         seed = rng.randint(len(M), size=n)
         if self.warm_start == "minority":
-            jitter = rng.normal(scale=1.0, size=(n, M.shape[1])) * (0.05 * ctx["dk"][seed])[:, None] / np.sqrt(M.shape[1])
+            jitter = (rng.normal(scale=1.0, size=(n, M.shape[1])) * (0.05 * ctx["dk"][seed])[:, None]
+                      / np.sqrt(M.shape[1]))
             return seed, M[seed] + jitter
         if self.warm_start == "smote":
             other = ind[seed, rng.randint(k, size=n)]
@@ -401,7 +402,8 @@ class OptimizedOversampler(BaseOverSampler):
             lin = "w" in ctx
             boundary = self.objective == "boundary"
 
-            def value_grad(Z):
+            # this batch's terms bound as defaults: value_grad is only called within this iteration
+            def value_grad(Z, c1=c1, zbar=zbar, xbar=xbar, lin=lin, boundary=boundary):
                 """Per-point objective values (m,) and gradients (m, d)."""
                 f = ((c1 * (Z - zbar) ** 2).sum(axis=1) + l2 * ((Z - xbar) ** 2).sum(axis=1)
                      - l3 * (Z ** 2).sum(axis=1))
@@ -427,7 +429,7 @@ class OptimizedOversampler(BaseOverSampler):
                     step = step * _PGA_DECAY
                 fun = value_grad(Z)[0].sum()
             else:
-                def neg(flat):
+                def neg(flat, m=m):
                     f, grad = value_grad(flat.reshape(m, d))
                     return -f.sum(), -grad.ravel()
 

@@ -43,7 +43,8 @@ class _RareRegionSampler(BaseEstimator):
         X = _as_float_matrix(X)
         y = rare.check_target(y)
         if not np.isfinite(X).all():
-            raise DataError(f"{type(self).__name__} got {int((~np.isfinite(X)).sum())} missing or infinite feature values",
+            raise DataError(f"{type(self).__name__} got {int((~np.isfinite(X)).sum())} "
+                            "missing or infinite feature values",
                             "impute or drop those rows before oversampling")
         if len(X) != len(y):
             raise DataError(f"X has {len(X)} rows but y has {len(y)}", "pass the same rows to both")
@@ -103,7 +104,7 @@ class SmoteR(_RareRegionSampler):
         parts = [p for p in (rows[y[rows] < median], rows[y[rows] >= median]) if len(p)]
         counts = rng.multinomial(n, [len(p) / len(rows) for p in parts])
         X_out, y_out = [], []
-        for part, count in zip(parts, counts):
+        for part, count in zip(parts, counts, strict=True):
             if count == 0:
                 continue
             if len(part) == 1:  # no neighbour to interpolate with: a copy

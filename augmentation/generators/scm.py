@@ -53,8 +53,8 @@ from scipy.stats import gaussian_kde
 from sklearn.utils import check_random_state
 
 from augmentation.causal.map import CausalMap
-from augmentation.errors import ConfigError, DataError
 from augmentation.causal.mechanisms import fit_mechanisms
+from augmentation.errors import ConfigError, DataError
 from augmentation.generators.dense import DenseOnly
 
 log = logging.getLogger(__name__)

@@ -50,7 +50,8 @@ def load(directory: str | Path, train: pd.DataFrame) -> dict[str, Any]:
         raise DataError(f"no fitted generator at {path}", "run the fit stage first (oversample run, or dvc repro)")
     record = json.loads(path.read_text())
     if record.get("format") != FORMAT:
-        raise DataError(f"{path} has format {record.get('format')}, this version reads {FORMAT}", "re-fit the generator")
+        raise DataError(f"{path} has format {record.get('format')}, this version reads {FORMAT}",
+                        "re-fit the generator")
     if record["train_sha256"] != io.frame_hash(train):
         raise DataError(f"the generator at {directory} was fitted on other training data",
                         "re-fit it on the current split (oversample run, or dvc repro)")

@@ -61,7 +61,8 @@ class Registry:
             data = json.loads(path.read_text())
         except json.JSONDecodeError as exc:
             raise DataError(f"{path} is not valid JSON ({exc})",
-                            "restore it with `dvc checkout` (it is DVC-tracked) or from the remote with `dvc pull`") from exc
+                            "restore it with `dvc checkout` (it is DVC-tracked) "
+                            "or from the remote with `dvc pull`") from exc
         if data.get("format") != FORMAT:
             raise DataError(f"{path} has format {data.get('format')}, this version reads {FORMAT}",
                             "use the version of this package that wrote it")

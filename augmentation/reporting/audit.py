@@ -139,10 +139,13 @@ def render(*, title: str, causal_map: CausalMap, train: pd.DataFrame, synthetic:
 
     parts.append(_h("evaluation", "Evaluation on the real hold-out"))
     learners = summary.get("learners", [])
-    rows = [[r["method"], *[f"{r[f'{l}_roc_auc']:.3f} ± {r[f'{l}_roc_auc_std']:.3f}" for l in learners],
-             *[f"{r[f'{l}_f1']:.3f} ± {r[f'{l}_f1_std']:.3f}" for l in learners], _verdict(r.get("passed"))]
+    rows = [[r["method"],
+             *[f"{r[f'{learner}_roc_auc']:.3f} ± {r[f'{learner}_roc_auc_std']:.3f}" for learner in learners],
+             *[f"{r[f'{learner}_f1']:.3f} ± {r[f'{learner}_f1_std']:.3f}" for learner in learners],
+             _verdict(r.get("passed"))]
             for r in summary.get("rows", [])]
-    parts.append(_table(["method", *[f"{l} AUC" for l in learners], *[f"{l} F1" for l in learners], "verdict"], rows))
+    parts.append(_table(["method", *[f"{learner} AUC" for learner in learners],
+                         *[f"{learner} F1" for learner in learners], "verdict"], rows))
 
     parts.append(_h("distributions", "Real vs synthetic minority rows, per variable"))
     parts.append("<div class='grid'>" + "".join(_img(_distribution(train, synthetic, c, causal_map.label), c)
@@ -204,7 +207,8 @@ def _scorecard(causal: Mapping[str, Any]) -> str:
                                for k, v in cf.get("probes", {}).items()) or cf.get("skipped", "n/a"),
                      _verdict(cf.get("passed")), _verdict(r.get("passed"))])
         for node, v in mech.get("nodes", {}).items():
-            node_rows.append([m, node, v["kind"], v["ks"], f"{v['p_value']:.3g}", v["wasserstein"], _verdict(v["passed"])])
+            node_rows.append([m, node, v["kind"], v["ks"], f"{v['p_value']:.3g}", v["wasserstein"],
+                              _verdict(v["passed"])])
     out = _table(["generator", "independence agreement", "", "SHD to map: real / synthetic", "",
                   "mechanism residual KS", "", "exposure effect (log OR, 95% CI): real → synthetic", "",
                   "counterfactual sanity", "", "overall"], rows)
@@ -273,7 +277,8 @@ def _distribution(train: pd.DataFrame, synthetic: Mapping[str, pd.DataFrame], co
         for i, (name, series) in enumerate(frames.items()):
             share = series.astype(str).value_counts(normalize=True).reindex(levels, fill_value=0)
             ax.bar(np.arange(len(levels)) + i * width, share.to_numpy(), width=width, label=name)
-        ax.set_xticks(np.arange(len(levels)) + 0.4 - width / 2, levels, fontsize=7, rotation=90 if len(levels) > 6 else 0)
+        ax.set_xticks(np.arange(len(levels)) + 0.4 - width / 2, levels, fontsize=7,
+                      rotation=90 if len(levels) > 6 else 0)
     ax.set_title(column, fontsize=9)
     ax.tick_params(labelsize=7)
     ax.legend(fontsize=6)

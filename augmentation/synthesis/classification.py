@@ -19,8 +19,8 @@ import pandas as pd
 from augmentation import generators
 from augmentation.causal.map import CausalMap
 from augmentation.data.io import json_safe
-from augmentation.errors import DataError, OversamplingError
 from augmentation.data.table import TableSpec, category_codes
+from augmentation.errors import DataError, OversamplingError
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,10 @@ def synthesize(train: pd.DataFrame, spec: TableSpec, *, method: str, params: dic
                                        random_state=random_state, causal_map=causal_map)[0]
 
 
-def synthesize_with_diagnostics(train: pd.DataFrame, spec: TableSpec, *, method: str,
-                                params: dict[str, Any] | None = None, sampling_strategy: float = 1.0,
-                                random_state: int = 0, causal_map: CausalMap | None = None) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+def synthesize_with_diagnostics(
+    train: pd.DataFrame, spec: TableSpec, *, method: str, params: dict[str, Any] | None = None,
+    sampling_strategy: float = 1.0, random_state: int = 0, causal_map: CausalMap | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any] | None]:
     """As :func:`synthesize`, plus the generator's ``diagnostics_`` (None for generators without one)."""
     params = dict(params or {})
     generators.check_minority_rows(method, params, int((train[spec.target] == 1).sum()))
@@ -101,7 +102,8 @@ def _ratio(y: np.ndarray, sampling_strategy: float) -> float | str:
                         "set generators.sampling_strategy to the wanted minority/majority ratio, e.g. 1.0")
     current = (y == 1).sum() / max((y == 0).sum(), 1)
     if current >= sampling_strategy:
-        raise DataError(f"the minority/majority ratio is already {current:.3f} >= sampling_strategy {sampling_strategy}",
+        raise DataError(f"the minority/majority ratio is already {current:.3f} "
+                        f">= sampling_strategy {sampling_strategy}",
                         "raise generators.sampling_strategy, or check data.positive_label names the rarer class")
     return float(sampling_strategy)
 

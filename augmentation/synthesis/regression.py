@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from augmentation.data import rarity as rare
+from augmentation.data.table import TableSpec
 from augmentation.errors import DataError
 from augmentation.generators import regression as samplers
 from augmentation.synthesis.classification import _encode
-from augmentation.data.table import TableSpec
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,8 @@ def check_regression_table(frame: pd.DataFrame, spec: TableSpec, *, source: str 
                             f"clean it, or list {column!r} under --categorical")
         values = frame[column].to_numpy(dtype=float)
         if not np.isfinite(values).all():
-            raise DataError(f"column {column!r} in {source} has {int((~np.isfinite(values)).sum())} missing or infinite values",
+            raise DataError(f"column {column!r} in {source} has {int((~np.isfinite(values)).sum())} "
+                            "missing or infinite values",
                             "impute or drop those rows before oversampling")
     for column in spec.categorical:
         if frame[column].isna().any():

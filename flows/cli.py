@@ -210,8 +210,9 @@ def resample(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
     --param n_samples=0.5 (share of rows, or a count) and --param rare_quantile=0.1 or relevance_threshold=0.5.
     """
     import pandas as pd
+
     from augmentation.data import io
-    from augmentation.synthesis.classification import REAL, augment, synthesize
+    from augmentation.synthesis.classification import augment, synthesize
     frame = io.read_table(data)
     if _task(frame, target, task) == "regression":
         from augmentation.data.table import infer_spec
@@ -263,6 +264,7 @@ def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
     methods = methods or "smote"
     from rich.progress import Progress
     from sklearn.model_selection import train_test_split
+
     from augmentation.data import io
     from augmentation.evaluation.decision import Objective
     from augmentation.evaluation.protocol import BASELINES, evaluate_methods, fresh_synthesis
@@ -291,11 +293,12 @@ def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
 def _evaluate_regression(data: Path, target: str, methods: str, seed: int, repeats: int, test_size: float,
                          categorical: Optional[str], out: Path) -> None:
     from rich.progress import Progress
+
     from augmentation.data import io
-    from augmentation.generators import regression as samplers
-    from augmentation.synthesis.regression import check_regression_table
     from augmentation.data.table import infer_spec
     from augmentation.evaluation.regression_protocol import evaluate_regression
+    from augmentation.generators import regression as samplers
+    from augmentation.synthesis.regression import check_regression_table
     frame = io.read_table(data)
     spec = infer_spec(frame, target, categorical=_columns(categorical), regression=True)
     check_regression_table(frame, spec, source="--data")
@@ -322,9 +325,9 @@ def contract(data: Path = typer.Option(..., help="CSV or Parquet file"),
              name: Optional[str] = typer.Option(None, help="suite name (default: the file's stem)"),
              out: Path = typer.Option(..., help="suite JSON to write, e.g. expectations/my_cohort.json")) -> None:
     """Draft a data contract (Great Expectations suite) from a file, for you to review and commit."""
-    from augmentation.data import io
-    from augmentation.contract.suite import validate_frame
     from augmentation.contract.draft import draft_suite
+    from augmentation.contract.suite import validate_frame
+    from augmentation.data import io
     frame = io.read_table(data)
     suite = draft_suite(frame, name=name or data.stem, categorical=_columns(categorical))
     result = validate_frame(frame, suite, name=str(data))  # the draft must accept the data it came from
@@ -379,7 +382,9 @@ def bench_speed(methods: str = typer.Option("all", help="'all' registered genera
     """Time and peak memory per generator on 10,000 × 20 data (1,000 minority rows), as ratios to SMOTE."""
     import shlex
     import sys
+
     from rich.progress import Progress
+
     from augmentation.bench import method_names
     from augmentation.bench.cells import BASELINES
     from augmentation.bench.report import write_speed
@@ -478,6 +483,7 @@ def serve(port: int = typer.Option(4200, help="port of the local Prefect server 
     """Start a Prefect server on 127.0.0.1 and serve the deployments of prefect.yaml (open the UI link shown)."""
     import subprocess
     import sys
+
     from flows.serve import start_server
     api = os.environ.get("PREFECT_API_URL")
     process = None

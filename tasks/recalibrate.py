@@ -18,8 +18,8 @@ import pandas as pd
 
 from augmentation.data import io
 from augmentation.errors import OversamplingError
-from augmentation.generators import store
 from augmentation.evaluation.protocol import evaluate_methods, generation_seed
+from augmentation.generators import store
 from augmentation.synthesis.classification import synthesize
 from tasks import batches, paths
 from tasks.params import Params

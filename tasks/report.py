@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from augmentation.data import io
-from tasks import gates, paths, stage, training_sets
+from tasks import gates, paths, stage
 from tasks.params import Params
 
 

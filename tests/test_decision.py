@@ -12,8 +12,16 @@ from typer.testing import CliRunner
 
 from augmentation.data.table import TableSpec
 from augmentation.errors import ConfigError, DataError
-from augmentation.evaluation.decision import (Objective, Predictions, TableSampler, candidates, paired_bootstrap,
-                                              prior_correct, recommend, validate_options)
+from augmentation.evaluation.decision import (
+    Objective,
+    Predictions,
+    TableSampler,
+    candidates,
+    paired_bootstrap,
+    prior_correct,
+    recommend,
+    validate_options,
+)
 
 
 def noise_table(n: int = 1200, seed: int = 0) -> pd.DataFrame:

@@ -29,13 +29,12 @@ import numpy as np
 
 from augmentation.data import io
 from augmentation.errors import ConfigError
-from augmentation.evaluation.metrics import METRICS
+from augmentation.evaluation.metrics import LOWER_IS_BETTER, METRICS
 from augmentation.evaluation.protocol import BASELINES
 from augmentation.learners import LEARNERS, estimator
 from augmentation.seeding import derive_seed
 
 PROTOCOLS = ("paper", "cv")
-LOWER_IS_BETTER = ("brier",)
 RATIO_GRID = (0.25, 0.5, 0.75, 1.0)  # minority / majority after resampling; 1.0 is the fixed default
 CART_GRID = {"criterion": ["gini", "entropy"], "max_depth": [3, 5, 10, 20, 50, 100]}  # the paper's 3…100
 

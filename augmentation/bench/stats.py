@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from augmentation.bench.cells import LOWER_IS_BETTER
+from augmentation.evaluation.metrics import LOWER_IS_BETTER
 
 TIE = 1e-3  # |difference| at or below this counts as a tie in win/tie/loss
 

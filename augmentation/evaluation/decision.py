@@ -274,7 +274,7 @@ def validate_options(train: pd.DataFrame, spec: TableSpec, options: Sequence[Can
     n_minority = int(y.sum())
     if n_minority < 2 * folds:
         raise DataError(f"{n_minority} minority training rows are too few for {folds}-fold validation with "
-                        "inner folds", f"lower recommend.folds (at least 2), or add minority rows")
+                        "inner folds", "lower recommend.folds (at least 2), or add minority rows")
     splits = list(StratifiedKFold(folds, shuffle=True, random_state=derive_seed(seed, "recommend")).split(train, y))
     out = {}
     for option in options:

@@ -7,12 +7,12 @@ from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
+from augmentation.data.table import TableSpec
 from augmentation.evaluation.decision import Objective, prior_correct, tuned_threshold
 from augmentation.evaluation.metrics import score_predictions, summarize
 from augmentation.learners import make_model
 from augmentation.seeding import derive_seed
 from augmentation.synthesis.classification import synthesize
-from augmentation.data.table import TableSpec
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 
 from augmentation.data import rarity as rare
+from augmentation.data.table import TableSpec
 from augmentation.errors import ConfigError
 from augmentation.evaluation.metrics import summarize
-from augmentation.synthesis.regression import score_regression, synthesize_regression
-from augmentation.seeding import derive_seed
-from augmentation.data.table import TableSpec
 from augmentation.learners import REGRESSION_LEARNERS, make_model
+from augmentation.seeding import derive_seed
+from augmentation.synthesis.regression import score_regression, synthesize_regression
 
 log = logging.getLogger(__name__)
 

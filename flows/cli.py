@@ -386,11 +386,11 @@ def bench_speed(methods: str = typer.Option("all", help="'all' registered genera
     from rich.progress import Progress
 
     from augmentation.bench import method_names
-    from augmentation.bench.cells import BASELINES
+    from augmentation.bench.cells import AUTO, BASELINES, THRESHOLD
     from augmentation.bench.report import write_speed
     from augmentation.bench.speed import speed_table
     from flows.bench import machine
-    names = [m for m in method_names(methods) if m not in BASELINES]
+    names = [m for m in method_names(methods) if m not in (*BASELINES, THRESHOLD, AUTO)]
     counts = [int(s) for s in sizes.split(",") if s]
     with Progress(transient=True) as bar:
         job = bar.add_task("speed", total=len(counts) * len(set(names) | {"smote"}))

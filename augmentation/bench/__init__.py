@@ -9,18 +9,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from augmentation.bench.cells import BASELINES, LEARNERS, PROTOCOLS, Cell
+from augmentation.bench.cells import AUTO, BASELINES, LEARNERS, PROTOCOLS, THRESHOLD, Cell
 from augmentation.errors import ConfigError
 
 
 def method_names(methods: str = "all") -> list[str]:
-    """``all``: the baselines and every registered generator that works on numeric data; else a list."""
+    """``all``: the baselines (``threshold`` included) and every registered generator that works on numeric data;
+    else a list, which may also name ``auto`` (the whole decision per outer split: costly, so never in ``all``)."""
     from augmentation import generators
     numeric = [m for m in generators.available() if not generators.needs_categorical(m) and not generators.needs_map(m)]
     if methods == "all":
-        return [*BASELINES, *numeric]
+        return [*BASELINES, THRESHOLD, *numeric]
     names = [m.strip() for m in methods.split(",") if m.strip()]
-    known = [*BASELINES, *generators.available()]
+    known = [*BASELINES, THRESHOLD, AUTO, *generators.available()]
     bad = [m for m in names if m not in known]
     if bad or not names:
         raise ConfigError(f"unknown method(s) {bad or methods!r}", f"use 'all' or a list from {known}")

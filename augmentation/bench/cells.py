@@ -36,6 +36,8 @@ from augmentation.seeding import derive_seed
 
 PROTOCOLS = ("paper", "cv")
 RATIO_GRID = (0.25, 0.5, 0.75, 1.0)  # minority / majority after resampling; 1.0 is the fixed default
+THRESHOLD, AUTO = "threshold", "auto"  # methods of the benchmark beside the registry's generators
+AUTO_GENERATORS = ("random", "smote")  # what `auto` may choose besides none, threshold and class_weight
 CART_GRID = {"criterion": ["gini", "entropy"], "max_depth": [3, 5, 10, 20, 50, 100]}  # the paper's 3…100
 
 
@@ -117,15 +119,24 @@ def run_cells(cells: Iterable[Cell], data_paths: dict[str, Path], cache_dir: str
 
 
 def run_cell(cell: Cell, data_path: str | Path) -> dict[str, Any]:
-    """Scores of one cell: the fixed default per metric, and for ``paper`` the grid-best per metric."""
+    """Scores of one cell: the fixed default per metric, and for ``paper`` the grid-best per metric.
+
+    Every resampling runs inside the folds of whatever is tuned on the training part: the generator is a step of
+    the pipeline that CART's grid search (and a threshold search) refits per inner fold, so copies of one minority
+    row never sit on both sides of an inner split. ``threshold`` is the plain learner with its decision threshold
+    tuned for F1 on inner folds; ``auto`` runs the whole decision (augmentation/evaluation/decision.py) on the
+    training part of every outer split and scores the option and threshold it chose.
+    """
     from augmentation.bench.datasets import read_dataset
+    from augmentation.evaluation.decision import Objective, prior_correct, tuned_threshold
     from augmentation.evaluation.metrics import score_predictions
 
     X, y = read_dataset(data_path)
     params = json.loads(cell.params)
-    base = cell.method in BASELINES
+    base = cell.method in (*BASELINES, THRESHOLD, AUTO)
     by_ratio: dict[float, list[dict]] = {}
     grid_errors: dict[str, str] = {}
+    choices: list[str] = []
     for split_no, (train, test) in enumerate(_splits(cell, y)):
         keep = np.ptp(X[train], axis=0) > 0  # constant on the training part: no information, breaks some samplers
         Xtr, ytr, Xte, yte = X[train][:, keep], y[train], X[test][:, keep], y[test]
@@ -137,13 +148,25 @@ def run_cell(cell: Cell, data_path: str | Path) -> dict[str, Any]:
                 for copy in range(copies):
                     rs = derive_seed(cell.seed, cell.dataset, cell.method, cell.learner, cell.protocol,
                                      split_no, ratio, copy)
-                    if base:
-                        Xr, yr = Xtr, ytr
-                    else:
-                        Xr, yr = _resample(cell.method, params, ratio, rs, n_min).fit_resample(Xtr, ytr)
-                    model = _learner(cell.learner, "balanced" if cell.method == "class_weight" else None, rs)
-                    model.fit(np.asarray(Xr, dtype=float), np.asarray(yr))
-                    by_ratio.setdefault(ratio, []).append(score_predictions(yte, model.predict_proba(Xte)[:, 1]))
+                    if cell.method == AUTO:
+                        scores, choice = _auto(cell.learner, params, Xtr, ytr, Xte, yte, rs)
+                        choices.append(choice)
+                        by_ratio.setdefault(ratio, []).append(scores)
+                        continue
+                    sampler = None if base else _resample(cell.method, params, ratio, rs, n_min)
+                    model = _learner(cell.learner, "balanced" if cell.method == "class_weight" else None, rs, sampler)
+                    cut = 0.5
+                    if cell.method == THRESHOLD:
+                        model = tuned_threshold(model, Objective(), seed=rs)
+                    model.fit(np.asarray(Xtr, dtype=float), np.asarray(ytr))
+                    if cell.method == THRESHOLD:
+                        cut, model = float(model.best_threshold_), model.estimator_
+                    proba = model.predict_proba(Xte)[:, 1]
+                    calibrated = proba
+                    if not base or cell.method == "class_weight":  # trained on a rebalanced ratio
+                        calibrated = prior_correct(proba, ratio / (1 + ratio), n_min / len(ytr))
+                    by_ratio.setdefault(ratio, []).append(score_predictions(yte, proba, threshold=cut,
+                                                                            calibrated=calibrated))
             except Exception as exc:
                 if ratio == 1.0:
                     raise  # the fixed default failed: the cell failed
@@ -153,6 +176,8 @@ def run_cell(cell: Cell, data_path: str | Path) -> dict[str, Any]:
     means = {r: {m: float(np.mean([s[m] for s in runs])) for m in METRICS} for r, runs in by_ratio.items()}
     out: dict[str, Any] = {"n": int(len(y)), "n_minority": int(y.sum()), "n_features": int(X.shape[1]),
                            "grid_errors": grid_errors}
+    if choices:
+        out["choices"] = sorted(choices)
     out.update(means[1.0])
     if cell.protocol == "paper":
         for m in METRICS:
@@ -160,6 +185,28 @@ def run_cell(cell: Cell, data_path: str | Path) -> dict[str, Any]:
             out[f"{m}_grid_best"] = pick(v[m] for v in means.values())
         out["best_ratio"] = max(means, key=lambda r: means[r]["roc_auc"])
     return out
+
+
+def _auto(learner: str, params: dict, Xtr, ytr, Xte, yte, random_state: int) -> tuple[dict, str]:
+    """The decision on the training part (generators from ``params['generators']``), scored on the test part."""
+    import pandas as pd
+
+    from augmentation.data.table import TableSpec
+    from augmentation.evaluation.decision import Objective, candidates, choose, fit_predict, validate_options
+    from augmentation.evaluation.metrics import score_predictions
+
+    columns = [f"x{j}" for j in range(Xtr.shape[1])]
+    train = pd.DataFrame(Xtr, columns=columns).assign(y=ytr)
+    test = pd.DataFrame(Xte, columns=columns).assign(y=yte)
+    spec, objective, real_rate = TableSpec(target="y"), Objective(), float(np.mean(ytr))
+    options = candidates(spec, train, learner=learner, learner_params={}, objective=objective,
+                         generators=params.get("generators", AUTO_GENERATORS),
+                         model_factory=lambda seed, weight: _learner(learner, weight, seed))
+    validated = validate_options(train, spec, options, folds=3, seed=random_state, real_rate=real_rate)
+    decision = choose(ytr, validated, objective, seed=random_state, n_bootstrap=200)
+    chosen = next(o for o in options if o.name == decision["chosen"])
+    pred, _ = fit_predict(chosen, train, test, spec, seed=random_state, real_rate=real_rate)
+    return score_predictions(yte, pred.proba, threshold=pred.thresholds[0], calibrated=pred.calibrated), chosen.name
 
 
 def _splits(cell: Cell, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -176,24 +223,26 @@ def _splits(cell: Cell, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
 
 def _resample(method: str, params: dict, ratio: float, random_state: int, n_minority: int):
     from augmentation import generators
-    neighbours = generators.REGISTRY[method].neighbours if method in generators.REGISTRY else ()
-    # small minorities: fewer neighbours than the default, unless the user set them
-    kwargs = {k: min(generators.DEFAULT_NEIGHBOURS, max(1, n_minority - 1)) for k in neighbours}
-    kwargs.update(params)
     strategy = "auto" if ratio == 1.0 else ratio
-    return generators.make_generator(method, random_state=random_state, sampling_strategy=strategy, **kwargs)
+    return generators.make_generator(method, random_state=random_state, sampling_strategy=strategy,
+                                     **generators.fit_neighbours(method, params, n_minority))
 
 
-def _learner(learner: str, class_weight: str | None, random_state: int):
-    """The benchmark's form of each learner: CART as the O² paper's grid search, logreg on standardised features."""
+def _learner(learner: str, class_weight: str | None, random_state: int, sampler=None):
+    """The benchmark's form of each learner: CART as the O² paper's grid search, logreg on standardised features;
+    a ``sampler`` runs as the first step of the pipeline, so inside every fold the grid search fits."""
+    from imblearn.pipeline import Pipeline
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     model = estimator(learner, class_weight=class_weight, random_state=random_state)
-    if learner == "cart":
-        return GridSearchCV(model, CART_GRID, scoring="roc_auc",
-                            cv=StratifiedKFold(3, shuffle=True, random_state=random_state))
     if learner == "logreg":
-        return make_pipeline(StandardScaler(), model)
+        model = make_pipeline(StandardScaler(), model)
+    if sampler is not None:
+        model = Pipeline([("sample", sampler), ("model", model)])
+    if learner == "cart":
+        prefix = "model__" if sampler is not None else ""
+        return GridSearchCV(model, {prefix + k: v for k, v in CART_GRID.items()}, scoring="roc_auc",
+                            cv=StratifiedKFold(3, shuffle=True, random_state=random_state))
     return model

@@ -13,7 +13,7 @@ from augmentation.bench.cells import METRICS
 from augmentation.data import io
 
 RESULT_COLUMNS = ["dataset", "method", "learner", "seed", "protocol", "copies", "params", "status", "error",
-                  *METRICS, *[f"{m}_grid_best" for m in METRICS], "best_ratio", "grid_errors",
+                  *METRICS, *[f"{m}_grid_best" for m in METRICS], "best_ratio", "grid_errors", "choices",
                   "n", "n_minority", "n_features", "seconds", "key"]
 
 
@@ -26,6 +26,8 @@ def results_frame(records: list[dict]) -> pd.DataFrame:
     frame = frame[RESULT_COLUMNS].sort_values(["protocol", "learner", "dataset", "method", "seed"])
     # JSON text, so Parquet stores one type (ratios a method could not reach -> error)
     frame["grid_errors"] = [json.dumps(g, sort_keys=True) if isinstance(g, dict) else "{}" for g in frame.grid_errors]
+    # auto's choice per outer split, as JSON text ("[]" for the fixed methods)
+    frame["choices"] = [json.dumps(c) if isinstance(c, list) else "[]" for c in frame.choices]
     return frame.reset_index(drop=True)
 
 

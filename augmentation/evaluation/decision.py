@@ -141,7 +141,9 @@ class TableSampler(BaseEstimator):
         cache = self.cache if self.cache is not None else {}
         if key not in cache:
             the_map = self.causal_map.complete(frame, self.spec) if self.causal_map is not None else None
-            cache[key] = synthesize(frame, self.spec, method=self.method, params=self.params or {},
+            from augmentation import generators
+            params = generators.fit_neighbours(self.method, self.params or {}, int(frame[target].sum()))
+            cache[key] = synthesize(frame, self.spec, method=self.method, params=params,
                                     sampling_strategy=self.sampling_strategy, random_state=self.random_state,
                                     causal_map=the_map)
         rows = pd.concat([frame, cache[key][frame.columns]], ignore_index=True)
@@ -161,14 +163,20 @@ class Candidate:
 
 def candidates(spec: TableSpec, frame: pd.DataFrame, *, learner: str, learner_params: dict,
                generators: Sequence[str], objective: Objective, generator_params: Mapping[str, dict] | None = None,
-               causal_map=None, cache: dict | None = None, inner_folds: int = 3) -> list[Candidate]:
-    """Every option for one learner: none, threshold, class_weight, and each generator with and without a threshold."""
+               causal_map=None, cache: dict | None = None, inner_folds: int = 3,
+               model_factory: Callable[[int, str | None], BaseEstimator] | None = None) -> list[Candidate]:
+    """Every option for one learner: none, threshold, class_weight, and each generator with and without a threshold.
+
+    ``model_factory(random_state, class_weight)`` replaces the pipeline's own model (the benchmark's grid-searched
+    CART, for example); the generator then runs inside its folds too."""
     from imblearn.pipeline import Pipeline
 
     cache = cache if cache is not None else _Shared()
     numeric, categorical = spec.numeric(frame), list(spec.categorical)
 
     def model(seed: int, class_weight=None):
+        if model_factory is not None:
+            return model_factory(derive_seed(seed, "learner", learner), class_weight)
         return make_model(learner, numeric=numeric, categorical=categorical, params=learner_params,
                           class_weight=class_weight, random_state=derive_seed(seed, "learner", learner))
 

@@ -100,6 +100,12 @@ def min_minority_rows(name: str, params: dict[str, Any]) -> int:
     return max([int(params.get(k, DEFAULT_NEIGHBOURS)) + 1 for k in spec(name).neighbours], default=1)
 
 
+def fit_neighbours(name: str, params: dict[str, Any], n_minority: int) -> dict[str, Any]:
+    """``params`` with each neighbour count the user did not set lowered to what ``n_minority`` rows allow."""
+    fitted = {k: min(DEFAULT_NEIGHBOURS, max(1, n_minority - 1)) for k in spec(name).neighbours}
+    return {**fitted, **params}
+
+
 def check_minority_rows(name: str, params: dict[str, Any], n_minority: int) -> None:
     """Raise a DataError when ``n_minority`` rows are too few for the generator ``name``."""
     needed = min_minority_rows(name, params)

@@ -56,11 +56,12 @@ def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="param
     from flows.retrain import retrain
     summary = retrain(params_path=str(params), trigger="manual")
     _print_summary(summary)
-    typer.echo(f"\nreports: {paths.REPORT} · metrics: {paths.DECISION}, {paths.SUMMARY}, {paths.EVALUATION}, {paths.CAUSAL}, "
-               f"{paths.FAIRNESS} · validation: {paths.RAW_VALIDATION.parent}/")
+    typer.echo(f"\nreports: {paths.REPORT} · metrics: {paths.DECISION}, {paths.SUMMARY}, {paths.EVALUATION}, "
+               f"{paths.CAUSAL}, {paths.FAIRNESS} · validation: {paths.RAW_VALIDATION.parent}/")
     typer.echo(f"DVC: {summary['dvc']}")
     version = summary["version"]
-    typer.echo(f"generator version: {version['id']} ({'active' if version['active'] else 'recorded, not active: no generator passed every check'}; {version['dvc']})")
+    state = "active" if version["active"] else "recorded, not active: no generator passed every check"
+    typer.echo(f"generator version: {version['id']} ({state}; {version['dvc']})")
 
 
 def _print_summary(summary: dict) -> None:
@@ -69,12 +70,14 @@ def _print_summary(summary: dict) -> None:
 
     table = Table(title="Results on the real hold-out (mean over repeats)")
     learners = summary["learners"]
-    for column in ["method", *[f"{l} AUC" for l in learners], *[f"{l} F1" for l in learners], "causal", "fairness", "verdict"]:
+    columns = ["method", *[f"{learner} AUC" for learner in learners], *[f"{learner} F1" for learner in learners],
+               "causal", "fairness", "verdict"]
+    for column in columns:
         table.add_column(column)
     word = {True: "pass", False: "[red]FAIL[/red]", None: "n/a"}
     for r in summary["rows"]:
-        table.add_row(r["method"], *[f"{r[f'{l}_roc_auc']:.3f}" for l in learners],
-                      *[f"{r[f'{l}_f1']:.3f}" for l in learners], word[r["causal"]], word[r["fairness"]],
+        table.add_row(r["method"], *[f"{r[f'{learner}_roc_auc']:.3f}" for learner in learners],
+                      *[f"{r[f'{learner}_f1']:.3f}" for learner in learners], word[r["causal"]], word[r["fairness"]],
                       word[r["passed"]])
     console = Console(width=120)
     decision = summary["decision"]
@@ -195,7 +198,8 @@ def _parse_params(pairs: List[str]) -> dict:
 
 @_command(app)
 def resample(data: Path = typer.Option(..., help="CSV or Parquet file"), target: str = typer.Option(...),
-             method: Optional[str] = typer.Option(None, help="a registered generator (default: smote; smoter for regression)"),
+             method: Optional[str] = typer.Option(None, help="a registered generator "
+                                                  "(default: smote; smoter for regression)"),
              param: List[str] = typer.Option([], help="generator parameter key=value, repeatable"),
              seed: int = typer.Option(0), sampling_strategy: float = typer.Option(1.0),
              positive: Optional[str] = typer.Option(None, help="the minority label (default: the rarer class)"),
@@ -247,7 +251,8 @@ def resample(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
 def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target: str = typer.Option(...),
              methods: Optional[str] = typer.Option(None, help="comma-separated generators (default: smote; "
                                                    "david,smoter for regression)"),
-             seed: int = typer.Option(0), repeats: int = typer.Option(3, help="repeats (regression: seeds, each a fresh split)"),
+             seed: int = typer.Option(0),
+             repeats: int = typer.Option(3, help="repeats (regression: seeds, each a fresh split)"),
              test_size: float = typer.Option(0.25),
              positive: Optional[str] = typer.Option(None), categorical: Optional[str] = typer.Option(None),
              task: str = typer.Option("auto", help=TASK_HELP),
@@ -285,8 +290,9 @@ def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
                                    repeats=repeats, seed=seed, progress=lambda _: bar.advance(job))
     io.write_json({"data": str(data), "target": target, "seed": seed, "repeats": repeats, "results": results}, out)
     for method, by_learner in results.items():
-        typer.echo(f"{method:>14}: " + "  ".join(f"{l} AUC {m['roc_auc']['mean']:.3f}±{m['roc_auc']['std']:.3f}"
-                                                for l, m in by_learner.items()))
+        typer.echo(f"{method:>14}: " + "  ".join(
+            f"{learner} AUC {m['roc_auc']['mean']:.3f}±{m['roc_auc']['std']:.3f}"
+            for learner, m in by_learner.items()))
     typer.echo(f"wrote {out}")
 
 
@@ -314,8 +320,8 @@ def _evaluate_regression(data: Path, target: str, methods: str, seed: int, repea
                    "results": results}, out)
     for method, by_learner in results.items():
         typer.echo(f"{method:>18}: " + "  ".join(
-            f"{l} rare RMSE {m['uniform']['rare_rmse']['mean']:.3g}±{m['uniform']['rare_rmse']['std']:.2g}"
-            for l, m in by_learner.items()))
+            f"{learner} rare RMSE {m['uniform']['rare_rmse']['mean']:.3g}±{m['uniform']['rare_rmse']['std']:.2g}"
+            for learner, m in by_learner.items()))
     typer.echo(f"wrote {out}")
 
 
@@ -338,10 +344,13 @@ def contract(data: Path = typer.Option(..., help="CSV or Parquet file"),
 
 
 @_command(app)
-def bench(suite: str = typer.Option("dev", help="dev, paper, study, all, or name,name,… (a name may be a file path.csv:target)"),
-          methods: str = typer.Option("all", help="'all' (none, class_weight and every registered generator) or a list"),
+def bench(suite: str = typer.Option("dev", help="dev, paper, study, all, or name,name,… "
+                                                "(a name may be a file path.csv:target)"),
+          methods: str = typer.Option("all", help="'all' (none, class_weight and every registered generator) "
+                                                  "or a list"),
           learners: str = typer.Option("cart,logreg,hgb", help="comma-separated: cart (paper grid), logreg, hgb"),
-          protocol: str = typer.Option("paper", help="paper (70/30, copies, ratio grid), cv (5-fold × 3), or both: paper,cv"),
+          protocol: str = typer.Option("paper", help="paper (70/30, copies, ratio grid), cv (5-fold × 3), "
+                                                     "or both: paper,cv"),
           seeds: int = typer.Option(1, help="number of seeds (seed, seed+1, …)"), seed: int = typer.Option(0),
           copies: int = typer.Option(3, help="resampled copies per setting (paper protocol)"),
           runner: str = typer.Option("local", help="local (progress bar) or dask"),
@@ -538,7 +547,8 @@ def causal_discover(data: Path = typer.Option(..., help="CSV or Parquet file"), 
     if unknown:
         raise OversamplingError(f"unknown key {unknown[0]!r} in {knowledge}", "use only tiers, forbidden, required")
     proposal, guessed = discover_map(frame, label=target, alpha=alpha, categorical=_columns(categorical),
-                                     tiers=bk.get("tiers") or {}, forbidden=[tuple(e) for e in bk.get("forbidden") or ()],
+                                     tiers=bk.get("tiers") or {},
+                                     forbidden=[tuple(e) for e in bk.get("forbidden") or ()],
                                      required=[tuple(e) for e in bk.get("required") or ()])
     discovered = {"method": "pc (causal-learn, Fisher-z)", "alpha": alpha, "data": str(data),
                   "unoriented_edges_guessed": [list(e) for e in guessed], "reviewed": False}

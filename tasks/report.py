@@ -67,7 +67,8 @@ def scorecard_rows(p: Params, causal: dict) -> list[dict]:
             e = card["effect"]
             row["effect_passed"] = e.get("passed")
             if "real" in e:
-                row.update(effect_real=round(e["real"]["estimate"], 4), effect_synthetic=round(e["augmented"]["estimate"], 4),
+                row.update(effect_real=round(e["real"]["estimate"], 4),
+                           effect_synthetic=round(e["augmented"]["estimate"], 4),
                            effect_shift_se=e["shift_in_real_se"])
         if "counterfactual" in card:
             c = card["counterfactual"]
@@ -83,21 +84,22 @@ def scorecard_rows(p: Params, causal: dict) -> list[dict]:
 
 def to_markdown(summary: dict) -> str:
     learners = summary["learners"]
-    head = ["method", *[f"{l} AUC" for l in learners], *[f"{l} F1" for l in learners], "causal", "fairness", "verdict"]
+    head = ["method", *[f"{learner} AUC" for learner in learners], *[f"{learner} F1" for learner in learners],
+            "causal", "fairness", "verdict"]
     decision = summary["decision"]
     lines = ["# Retraining run", "", f"**Decision:** {decision['headline']}", ""]
     lines += [f"- {d['sentence']}" for d in decision["learners"].values()]
-    lines += ["", f"Chosen per learner by validated {decision['metric']} on the training part only (metrics/decision.json: "
-              "every option's validated scores, the intervals, and the options left out); the real hold-out was "
-              "touched once, for the chosen option and its baseline.", "",
+    lines += ["", f"Chosen per learner by validated {decision['metric']} on the training part only "
+              "(metrics/decision.json: every option's validated scores, the intervals, and the options left out); "
+              "the real hold-out was touched once, for the chosen option and its baseline.", "",
               "## Every method on the real hold-out, at threshold 0.5", "",
               f"Mean ± standard deviation over {summary['repeats']} repeats.", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     mark = {True: "pass", False: "FAIL", None: "n/a"}
     for r in summary["rows"]:
         cells = [r["method"],
-                 *[f"{r[f'{l}_roc_auc']:.3f} ± {r[f'{l}_roc_auc_std']:.3f}" for l in learners],
-                 *[f"{r[f'{l}_f1']:.3f} ± {r[f'{l}_f1_std']:.3f}" for l in learners],
+                 *[f"{r[f'{learner}_roc_auc']:.3f} ± {r[f'{learner}_roc_auc_std']:.3f}" for learner in learners],
+                 *[f"{r[f'{learner}_f1']:.3f} ± {r[f'{learner}_f1_std']:.3f}" for learner in learners],
                  mark[r["causal"]], mark[r["fairness"]], mark[r["passed"]]]
         lines.append("| " + " | ".join(cells) + " |")
     best = summary["best_generator"]
@@ -107,11 +109,12 @@ def to_markdown(summary: dict) -> str:
     lines += _diagnostics_markdown(summary.get("generator_diagnostics") or {})
     if summary.get("scorecard"):
         lines += ["", "## Causal-fidelity scorecard (metrics/causal.json)", "",
-                  "Independence agreement: share of the map's implied independences that still hold. SHD: structural "
-                  "Hamming distance of PC's graph from the map, on real rows and on real majority + synthetic minority. "
-                  "Mechanism KS: largest per-node residual KS statistic (node). Effect: the exposure's adjusted log odds "
-                  "ratio, real -> with synthetic minority (shift in real standard errors). Counterfactual: largest share "
-                  "of rows whose risk moves against a declared monotone effect. Constraints: rows repaired / rejected.", "",
+                  "Independence agreement: share of the map's implied independences that still hold. "
+                  "SHD: structural Hamming distance of PC's graph from the map, on real rows and on real majority "
+                  "+ synthetic minority. Mechanism KS: largest per-node residual KS statistic (node). "
+                  "Effect: the exposure's adjusted log odds ratio, real -> with synthetic minority "
+                  "(shift in real standard errors). Counterfactual: largest share of rows whose risk moves "
+                  "against a declared monotone effect. Constraints: rows repaired / rejected.", "",
                   "| method | independence | SHD real / synthetic | mechanism KS | effect | counterfactual | "
                   "constraints |", "|---|---|---|---|---|---|---|"]
 
@@ -126,7 +129,8 @@ def to_markdown(summary: dict) -> str:
                      if "structure_passed" in r else "n/a",
                      f"{r['mechanism_max_ks']} ({r['mechanism_worst']}) {verdict(r['mechanisms_passed'])}"
                      if r.get("mechanism_max_ks") is not None else "n/a",
-                     f"{r['effect_real']} -> {r['effect_synthetic']} ({r['effect_shift_se']} SE) {verdict(r['effect_passed'])}"
+                     f"{r['effect_real']} -> {r['effect_synthetic']} ({r['effect_shift_se']} SE) "
+                     f"{verdict(r['effect_passed'])}"
                      if "effect_real" in r else verdict(r.get("effect_passed")),
                      f"{r['counterfactual_max_against']:.1%} {verdict(r['counterfactual_passed'])}"
                      if "counterfactual_max_against" in r else verdict(r.get("counterfactual_passed")),
@@ -182,7 +186,8 @@ def run(p: Params) -> list[str]:
     written = [str(paths.SUMMARY), str(paths.REPORT)]
     page = (audit_html(p, summary) if p.data.graph is not None else
             "<!DOCTYPE html><html><body><p>No causal map is named in data.graph, so there is no audit report: "
-            "name one (see configs/trauma_graph.yaml) or propose one with `oversample causal discover`.</p></body></html>")
+            "name one (see configs/trauma_graph.yaml) or propose one with `oversample causal discover`."
+            "</p></body></html>")
     io.write_text(page, paths.AUDIT)
     written.append(str(paths.AUDIT))
     stage.logger(__name__).info("summary in %s", paths.REPORT)

@@ -60,7 +60,8 @@ class Objective:
         if self.cost_false_positive < 0 or self.cost_false_negative < 0 or \
                 self.cost_false_positive + self.cost_false_negative == 0:
             raise ConfigError("a cost matrix needs non-negative costs, not both zero "
-                              f"(got false positive {self.cost_false_positive}, false negative {self.cost_false_negative})",
+                              f"(got false positive {self.cost_false_positive}, "
+                              f"false negative {self.cost_false_negative})",
                               "set recommend.cost: {false_positive: 1, false_negative: 10} (the real trade-off)")
 
     @property
@@ -265,7 +266,8 @@ def paired_bootstrap(y, a: Predictions, b: Predictions, metric: str, objective: 
     sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
 
     def gain(index=None) -> float:
-        return sign * (scores(y, a, objective, index, [metric])[metric] - scores(y, b, objective, index, [metric])[metric])
+        return sign * (scores(y, a, objective, index, [metric])[metric]
+                       - scores(y, b, objective, index, [metric])[metric])
 
     pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
     gains = [gain(np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])) for _ in range(n)]
@@ -370,8 +372,9 @@ def recommend(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *, learn
         options = candidates(spec, train, learner=learner, learner_params=params, generators=generators,
                              objective=objective, generator_params=generator_params, causal_map=causal_map,
                              cache=cache)
+        on_step = (lambda name, learner=learner: progress(f"{learner} {name}")) if progress else None
         validated = validate_options(train, spec, options, folds=folds, seed=seed, real_rate=real_rate,
-                                     progress=(lambda name, l=learner: progress(f"{l} {name}")) if progress else None)
+                                     progress=on_step)
         decision = choose(train[spec.target].to_numpy(), validated, objective, seed=seed, n_bootstrap=n_bootstrap)
         by_name = {o.name: o for o in options}
         held = {}

@@ -56,7 +56,8 @@ class FairnessResult:
 def _as_binary(values, name: str) -> np.ndarray:
     arr = np.asarray(values).ravel()
     if not np.isin(arr, [0, 1]).all():
-        raise DataError(f"{name} must hold only 0/1 labels, found {sorted(set(arr.tolist()) - {0, 1})[:5]}", f"threshold {name} into 0/1 first")
+        raise DataError(f"{name} must hold only 0/1 labels, found {sorted(set(arr.tolist()) - {0, 1})[:5]}",
+                        f"threshold {name} into 0/1 first")
     return arr.astype(int)
 
 
@@ -90,13 +91,16 @@ def check_fairness(
     yt, yp = _as_binary(y_true, "y_true"), _as_binary(y_pred, "y_pred")
     groups = pd.Series(sensitive).reset_index(drop=True)
     if not len(yt) == len(yp) == len(groups):
-        raise DataError(f"lengths differ: y_true {len(yt)}, y_pred {len(yp)}, sensitive {len(groups)}", "pass aligned arrays for the same rows")
+        raise DataError(f"lengths differ: y_true {len(yt)}, y_pred {len(yp)}, sensitive {len(groups)}",
+                        "pass aligned arrays for the same rows")
     if groups.isna().any():
-        raise DataError(f"sensitive column {groups.name!r} has {int(groups.isna().sum())} missing value(s)", "fill them with an explicit group such as 'unknown'")
+        raise DataError(f"sensitive column {groups.name!r} has {int(groups.isna().sum())} missing value(s)",
+                        "fill them with an explicit group such as 'unknown'")
     groups = groups.astype(str)  # group keys must be JSON object keys
 
     frame = MetricFrame(
-        metrics={"selection_rate": selection_rate, "tpr": true_positive_rate, "fpr": false_positive_rate, "count": count},
+        metrics={"selection_rate": selection_rate, "tpr": true_positive_rate, "fpr": false_positive_rate,
+                 "count": count},
         y_true=yt,
         y_pred=yp,
         sensitive_features=groups,
@@ -107,13 +111,16 @@ def check_fairness(
     for group, row in frame.iterrows():
         mask = (groups == group).to_numpy()
         n_pos, n_neg = int(yt[mask].sum()), int((1 - yt[mask]).sum())
-        entry = {"selection_rate": float(row["selection_rate"]), "tpr": float(row["tpr"]), "fpr": float(row["fpr"]), "count": int(row["count"])}
+        entry = {"selection_rate": float(row["selection_rate"]), "tpr": float(row["tpr"]),
+                 "fpr": float(row["fpr"]), "count": int(row["count"])}
         if n_pos == 0:
             entry["tpr"] = None
-            notes.append(f"group {group!r} has no actual positives: TPR undefined, left out of the equalized-odds difference")
+            notes.append(f"group {group!r} has no actual positives: "
+                         "TPR undefined, left out of the equalized-odds difference")
         if n_neg == 0:
             entry["fpr"] = None
-            notes.append(f"group {group!r} has no actual negatives: FPR undefined, left out of the equalized-odds difference")
+            notes.append(f"group {group!r} has no actual negatives: "
+                         "FPR undefined, left out of the equalized-odds difference")
         by_group[str(group)] = entry
 
     dp = float(demographic_parity_difference(yt, yp, sensitive_features=groups))

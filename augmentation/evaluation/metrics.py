@@ -52,7 +52,8 @@ def summarize(runs: Sequence[dict[str, float]]) -> dict[str, dict[str, float]]:
     keys = list(runs[0])
     for k, run in enumerate(runs):
         if set(run) != set(keys):
-            raise ConfigError(f"run {k} has metrics {sorted(run)}, run 0 has {sorted(keys)}", "score every run with the same metrics")
+            raise ConfigError(f"run {k} has metrics {sorted(run)}, run 0 has {sorted(keys)}",
+                              "score every run with the same metrics")
     ddof = 1 if len(runs) > 1 else 0
     out: dict[str, dict[str, float]] = {}
     for key in keys:

@@ -1,4 +1,5 @@
-"""The evaluation protocol: every method × learner × repeat, trained on (augmented) training rows, scored on real hold-out rows."""
+"""The evaluation protocol: every method × learner × repeat, trained on (augmented) training rows,
+scored on real hold-out rows."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ def evaluate_regression(frame: pd.DataFrame, spec: TableSpec, *, methods: Sequen
     if seeds < 1:
         raise ConfigError(f"seeds must be at least 1, got {seeds}", "use e.g. 5")
     names = ["none", *[m for m in methods if m != "none"]]
-    runs = {m: {l: {v: [] for v in VIEWS} for l in learners} for m in names}
+    runs = {m: {learner: {v: [] for v in VIEWS} for learner in learners} for m in names}
     for s in range(seeds):
         train, test = train_test_split(frame, test_size=test_size, random_state=derive_seed(seed, "split", s))
         train, test = train.reset_index(drop=True), test.reset_index(drop=True)
@@ -63,5 +63,5 @@ def evaluate_regression(frame: pd.DataFrame, spec: TableSpec, *, methods: Sequen
                     runs[method][learner][view].append(score_regression(part[spec.target], pred, density))
             if progress:
                 progress(method)
-    return {m: {l: {v: summarize(r) for v, r in by_view.items()} for l, by_view in by_learner.items()}
+    return {m: {learner: {v: summarize(r) for v, r in by_view.items()} for learner, by_view in by_learner.items()}
             for m, by_learner in runs.items()}

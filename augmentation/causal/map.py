@@ -115,6 +115,11 @@ class CausalMap:
     def variable(self, node: str) -> Variable:
         return self.variables.get(node) or Variable(node)
 
+    def mutable_roots(self) -> list[str]:
+        """The causes a counterfactual may change: mutable nodes (not the label) whose parents are all immutable."""
+        return [v for v in self.order() if v != self.label and not self.variable(v).immutable
+                and all(self.variable(p).immutable for p in self.parents(v))]
+
     def immutables(self) -> list[str]:
         return [n for n in self.nodes if self.variable(n).immutable]
 

@@ -210,9 +210,7 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
         causal_map, mech = self.causal_map, self.mechanisms_
         label = causal_map.label
         order = [v for v in causal_map.order() if v != label]
-        # Root causes among the mutable variables: mutable nodes whose parents are all immutable (or none).
-        roots = [v for v in order if not causal_map.variable(v).immutable
-                 and all(causal_map.variable(p).immutable for p in causal_map.parents(v))]
+        roots = causal_map.mutable_roots()
         if not roots:
             raise DataError("scm counterfactual mode has no mutable root cause to perturb",
                             "mark a root cause mutable in the map, or use mode: ancestral")

@@ -36,8 +36,7 @@ def variable_roles(method: str, params: Mapping[str, Any], causal_map: CausalMap
     if method == "scm":
         mode = params.get("mode", "ancestral")
         if mode == "counterfactual":
-            mutable_roots = [v for v in causal_map.order() if v != label and not causal_map.variable(v).immutable
-                             and all(causal_map.variable(p).immutable for p in causal_map.parents(v))]
+            mutable_roots = causal_map.mutable_roots()
             below = set().union(*(nx.descendants(causal_map.dag, r) for r in mutable_roots)) if mutable_roots else set()
             for c in columns:
                 if c == label:

@@ -33,10 +33,18 @@ def run(p: Params) -> list[str]:
     best = max(decisions, key=lambda learner: _signed(decisions[learner], p.recommend.metric))
     result = {"metric": p.recommend.metric, "objective": p.recommend.model_dump(), "folds": p.recommend.folds,
               "generators_considered": eligible, "generators_left_out": left_out, "learners": decisions,
-              "best_learner": best, "headline": decisions[best]["sentence"]}
+              "best_learner": best,
+              "headline": headline(best, decisions, p.recommend.metric)}
     io.write_json(result, paths.DECISION)
     log.info("decision: %s", result["headline"])
     return [str(paths.DECISION)]
+
+
+def headline(best: str, decisions: dict, metric: str) -> str:
+    """One sentence to act on: the learner with the best validated metric, and what to do with it."""
+    what = decisions[best]["sentence"].removeprefix(f"{best}: ")
+    others = f" (best validated {metric} of {', '.join(decisions)})" if len(decisions) > 1 else ""
+    return f"use {best}{others}: {what}"
 
 
 def _signed(decision: dict, metric: str) -> float:

@@ -40,7 +40,8 @@ def decision_summary(decision: dict) -> dict:
                                    "threshold": round(d["holdout"]["threshold"], 4),
                                    f"validated_{metric}": round(d["validated"][d["chosen"]][metric], 4),
                                    f"holdout_{metric}": round(d["holdout"]["chosen"][metric], 4),
-                                   f"holdout_{metric}_baseline": round(d["holdout"]["baseline"][metric], 4)}
+                                   f"holdout_{metric}_baseline": round(d["holdout"]["baseline"][metric], 4),
+                                   "reliability": d["holdout"]["reliability"]}
                          for learner, d in decision["learners"].items()}}
 
 
@@ -88,7 +89,9 @@ def to_markdown(summary: dict) -> str:
             "causal", "fairness", "verdict"]
     decision = summary["decision"]
     lines = ["# Retraining run", "", f"**Decision:** {decision['headline']}", ""]
-    lines += [f"- {d['sentence']}" for d in decision["learners"].values()]
+    lines += [f"- {d['sentence']} Calibration of its probabilities on the hold-out: mean predicted "
+              f"{d['reliability']['mean_predicted']:.3f} vs observed rate {d['reliability']['base_rate']:.3f} "
+              "(reliability diagram in reports/audit.html)." for d in decision["learners"].values()]
     lines += ["", f"Chosen per learner by validated {decision['metric']} on the training part only "
               "(metrics/decision.json: every option's validated scores, the intervals, and the options left out); "
               "the real hold-out was touched once, for the chosen option and its baseline.", "",

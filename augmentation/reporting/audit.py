@@ -146,6 +146,12 @@ def render(*, title: str, causal_map: CausalMap, train: pd.DataFrame, synthetic:
     parts.append(_table(["method", *[f"{learner} AUC" for learner in learners],
                          *[f"{learner} F1" for learner in learners], "verdict"], rows))
 
+    if decision:
+        parts.append("<p>Reliability of the chosen option's probabilities on the real hold-out (prior-corrected "
+                     "where it was trained on a rebalanced ratio): points on the diagonal are calibrated.</p>")
+        parts.append("<div class='grid'>" + "".join(_img(_reliability(learner, d), f"reliability {learner}")
+                                                    for learner, d in decision["learners"].items()) + "</div>")
+
     parts.append(_h("distributions", "Real vs synthetic minority rows, per variable"))
     parts.append("<div class='grid'>" + "".join(_img(_distribution(train, synthetic, c, causal_map.label), c)
                                                 for c in columns if c != causal_map.label) + "</div>")
@@ -214,6 +220,16 @@ def _scorecard(causal: Mapping[str, Any]) -> str:
     out += "<h3>Mechanism fidelity per node</h3>" + _table(
         ["generator", "node", "mechanism", "KS", "p-value", "Wasserstein (real SD)", "verdict"], node_rows)
     return out
+
+
+def _reliability(learner: str, decision: Mapping[str, Any]) -> str:
+    points = decision["reliability"]["points"]
+    fig, ax = _figure(3.2, 3.2)
+    ax.plot([0, 1], [0, 1], color="#999", lw=1, ls="--")
+    ax.plot([p["mean_predicted"] for p in points], [p["observed"] for p in points], marker="o", color="#2a6fb0")
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="mean predicted probability", ylabel="observed rate",
+           title=f"{learner}: {decision['chosen']}")
+    return _png(fig)
 
 
 def _png(fig) -> str:

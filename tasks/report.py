@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from augmentation.data import io
+from augmentation.evaluation.protocol import BASELINES
 from tasks import gates, paths, stage
 from tasks.params import Params
 
@@ -11,7 +12,7 @@ def summarize_run(p: Params) -> dict:
     evaluation, causal = gates.read(paths.EVALUATION), gates.read(paths.CAUSAL)
     verdicts = gates.verdicts(p)
     rows = []
-    for method in evaluation:  # none, class_weight, threshold, then the generators
+    for method in [m for m in (*BASELINES, "threshold", *p.generators.methods) if m in evaluation]:
         row = {"method": method}
         for learner, metrics in evaluation[method].items():
             for metric in ("roc_auc", "f1"):

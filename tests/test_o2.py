@@ -273,7 +273,7 @@ def test_loras_warm_start_uses_pyloras_and_is_deterministic(data):
 
 
 def test_pipeline_writes_o2_diagnostics_into_the_report(project):
-    from tasks import causal, evaluate, fairness, fit, ingest, report, split, synthesize, validate
+    from tasks import causal, evaluate, fairness, fit, ingest, recommend, report, split, synthesize, validate
     from tasks.params import load_params
 
     write_params(project, generators={"methods": ["smote", "o2"]}, evaluate={"repeats": 1})
@@ -287,7 +287,7 @@ def test_pipeline_writes_o2_diagnostics_into_the_report(project):
     assert diagnostics["o2"]["filter_shortfall"] is None  # no filter configured
     synthetic = pd.read_parquet("data/synthetic/o2.parquet")
     assert set(synthetic["sex"]) <= {"F", "M"}  # the mixed-data path filled the categorical column
-    for stage in (causal, fairness, evaluate, report):
+    for stage in (causal, fairness, evaluate, recommend, report):
         stage.run(p)
     summary = Path("reports/summary.md").read_text()
     assert "Generator diagnostics" in summary and "| o2 |" in summary and "share_on_bound" in summary

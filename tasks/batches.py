@@ -104,14 +104,22 @@ def from_sql(p: Params, columns: list[str]) -> list[Batch]:
         return []
     state = Path(m.accepted) / WATERMARK
     last = json.loads(state.read_text())["value"] if state.exists() else None
-    where = "" if last is None else f" WHERE {m.watermark_column} > :last"
     import sqlalchemy as sa
 
     engine = sa.create_engine(m.sql_url)
     try:
         with engine.connect() as conn:
-            frame = pd.read_sql_query(sa.text(f"SELECT * FROM {m.sql_table}{where} ORDER BY {m.watermark_column}"),
-                                      conn, params={} if last is None else {"last": last})
+            # Names come from params.yaml: SQLAlchemy reflects the table and quotes every identifier, and the
+            # watermark value is bound, so no text of the config is ever pasted into the SQL.
+            schema, _, name = m.sql_table.rpartition(".")
+            table = sa.Table(name, sa.MetaData(), schema=schema or None, autoload_with=conn)
+            if m.watermark_column not in table.c:
+                raise KeyError(f"no column {m.watermark_column!r} in {m.sql_table} (columns: {list(table.c.keys())})")
+            mark = table.c[m.watermark_column]
+            query = sa.select(table).order_by(mark)
+            if last is not None:
+                query = query.where(mark > sa.bindparam("last", last))
+            frame = pd.read_sql_query(query, conn)
     except Exception as exc:
         from augmentation.errors import DataError
         raise DataError(f"reading new rows from {m.sql_table} failed: {exc}",

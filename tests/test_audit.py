@@ -84,3 +84,12 @@ def test_roles_say_what_each_generator_did_with_each_variable():
     assert roles["age"] == "held fixed (immutable)" and roles["gcs"].startswith("recomputed")
     assert variable_roles("scm", {}, the_map, columns)["age"].startswith("sampled from its empirical")
     assert "snapped" in variable_roles("smote", {}, the_map, columns)["sex"]
+
+
+def test_cell_text_is_escaped_even_when_it_looks_like_markup():
+    from augmentation.reporting.audit import _table, _verdict
+
+    hostile = "<span onmouseover=alert(2)>hover</span>"
+    page = _table([hostile], [[hostile, _verdict(True), _verdict(False)]])
+    assert "<span onmouseover" not in page and "&lt;span onmouseover=alert(2)&gt;" in page
+    assert "<span class='pass'>pass</span>" in page and "<span class='fail'>FAIL</span>" in page

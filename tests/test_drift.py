@@ -207,3 +207,23 @@ def test_a_batch_with_too_few_minority_rows_is_judged_by_its_minority_rate_alone
     io.write_parquet(steady, Path("data/incoming/c-steady.parquet"))
     (tested,) = drift_monitor(params_path="params.yaml", recalibration="off")["drift"]
     assert tested["current_rows"] == 10 and len(tested["columns"]) == 9 and Path(tested["html"]).is_file()
+
+
+def test_sql_names_from_params_are_quoted_never_pasted_into_the_query(tmp_path, monkeypatch):
+    import sqlalchemy as sa
+
+    from augmentation.errors import DataError
+    from tasks import batches
+    from tasks.params import Params
+
+    monkeypatch.chdir(tmp_path)
+    engine = sa.create_engine("sqlite:///ward.db")
+    pd.DataFrame({"admitted": [1, 2], "iss": [10, 20]}).to_sql("admissions", engine, index=False)
+    # Pasted into SQL text, the first name would turn the query into one that silently returns no rows.
+    for table, column in (("admissions WHERE 1=0 --", "admitted"), ("admissions", "admitted DESC --")):
+        p = Params.model_validate({"monitor": {"sql_url": "sqlite:///ward.db", "sql_table": table,
+                                               "watermark_column": column, "accepted": "batches"}})
+        with pytest.raises(DataError, match="reading new rows from"):
+            batches.from_sql(p, ["iss"])
+    assert len(pd.read_sql_table("admissions", engine)) == 2
+    engine.dispose()

@@ -64,3 +64,19 @@ def test_same_content_same_hash_whatever_the_format(project, cohort):
         ingested()
         hashes.append(json.loads(paths.RAW_META.read_text())["sha256"])
     assert hashes[0] == hashes[1]
+
+
+def test_outputs_get_the_users_umask_not_mkstemps_0600(tmp_path):
+    import os
+    import stat
+
+    from augmentation.data import io
+
+    old = os.umask(0o022)
+    try:
+        io.write_json({"a": 1}, tmp_path / "m.json")
+        io.write_text("x", tmp_path / "r.md")
+    finally:
+        os.umask(old)
+    for name in ("m.json", "r.md"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644, name

@@ -180,13 +180,18 @@ def _h(anchor: str, text: str) -> str:
     return f"<h2 id='{anchor}'>{_e(text)}</h2>"
 
 
+class _Markup(str):
+    """Markup this module wrote itself: the only cell text a table does not escape."""
+
+
 def _verdict(value: Any) -> str:
-    return {True: "<span class='pass'>pass</span>", False: "<span class='fail'>FAIL</span>"}.get(value, "n/a")
+    return {True: _Markup("<span class='pass'>pass</span>"),
+            False: _Markup("<span class='fail'>FAIL</span>")}.get(value, "n/a")
 
 
 def _table(heads: list[str], rows: list[list[Any]]) -> str:
     def cell(v: Any) -> str:
-        return v if isinstance(v, str) and v.startswith("<span") else _e(v)
+        return v if isinstance(v, _Markup) else _e(v)  # user text (column names, values) never passes as markup
     return ("<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in heads) + "</tr>"
             + "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows) + "</table>")
 

@@ -67,6 +67,11 @@ def test_text_in_numeric_column(project, good_run):
     assert_fails(ingest, DataError, "column 'sbp'", "'high'", outputs=good_run)
 
 
+def test_a_user_column_named_like_the_products_provenance_column(project, good_run):
+    use_file(project, cohort().assign(provenance="ward 3"))
+    assert_fails(ingest, DataError, "column named 'provenance'", "rename your 'provenance' column", outputs=good_run)
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_nan_and_inf(project, good_run, bad):
     frame = cohort()

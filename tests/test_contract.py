@@ -141,3 +141,18 @@ def test_load_suite_errors(tmp_path):
 def test_non_frame_is_a_data_error(suite):
     with pytest.raises(DataError, match="DataFrame"):
         validate_frame([[1, 2]], suite, name="rows")
+
+
+def test_an_unknown_expectation_type_is_an_error_not_a_silently_dropped_check(tmp_path):
+    import json
+
+    from augmentation.contract.suite import load_suite
+    from augmentation.errors import ConfigError
+
+    suite = json.loads((ROOT / "expectations" / "trauma.json").read_text())
+    suite["expectations"].append({"type": "expect_column_values_to_be_purple", "kwargs": {"column": "age"}})
+    path = tmp_path / "suite.json"
+    path.write_text(json.dumps(suite))
+    with pytest.raises(ConfigError, match=r"does not know: \['expect_column_values_to_be_purple'\]") as err:
+        load_suite(path)
+    assert "fix:" in str(err.value)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import logging
 import os
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -205,14 +207,26 @@ def _build_suite(data: Any, *, source: str):
             "'expectations' list)",
             "write the suite with ExpectationSuite.to_json_dict()",
         )
+    # GE logs an unknown expectation type with a traceback and drops it; the count below says so in one message.
+    quiet = logging.getLogger("great_expectations.core.expectation_suite")
+    level, quiet.level = quiet.level, logging.CRITICAL
     try:
         # deepcopy: GE may annotate the expectation configs it is given.
-        return gx.ExpectationSuite(**copy.deepcopy(data))
+        suite = gx.ExpectationSuite(**copy.deepcopy(data))
     except Exception as err:  # GE raises many types for a malformed suite
         raise ConfigError(
             f"{source} is not a valid Great Expectations 1.x suite ({err})",
             "fix the expectation named in the error, or regenerate the suite JSON",
         ) from err
+    finally:
+        quiet.level = level
+    if len(suite.expectations) != len(data["expectations"]):
+        known = Counter(e.expectation_type for e in suite.expectations)
+        asked = Counter(str(e.get("type")) if isinstance(e, dict) else repr(e) for e in data["expectations"])
+        dropped = sorted((asked - known).elements())
+        raise ConfigError(f"{source} names expectation type(s) Great Expectations does not know: {dropped}",
+                          "fix the name (e.g. expect_column_values_to_be_between) or remove that expectation")
+    return suite
 
 
 @functools.lru_cache(maxsize=1)

@@ -11,6 +11,8 @@ import pandas as pd
 
 from augmentation.errors import ConfigError, DataError
 
+PROVENANCE = "provenance"  # the column of every augmented output: "real" or the generator's name
+
 
 @dataclass(frozen=True)
 class TableSpec:
@@ -36,6 +38,9 @@ def check_table(frame: pd.DataFrame, spec: TableSpec, *, source: str = "the data
     """
     if frame.empty:
         raise DataError(f"{source} has no rows", "point the source at a table with data rows")
+    if PROVENANCE in frame.columns:
+        raise DataError(f"{source} has a column named {PROVENANCE!r}, the name the product gives the column that "
+                        "marks each output row real or synthetic", f"rename your {PROVENANCE!r} column")
     if spec.target not in frame.columns:
         raise DataError(f"the target column {spec.target!r} is missing from {source} (columns: {list(frame.columns)})",
                         "set data.target in params.yaml to the label column's name")

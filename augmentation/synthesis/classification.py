@@ -19,12 +19,11 @@ import pandas as pd
 from augmentation import generators
 from augmentation.causal.map import CausalMap
 from augmentation.data.io import json_safe
-from augmentation.data.table import TableSpec, category_codes
+from augmentation.data.table import PROVENANCE, TableSpec, category_codes
 from augmentation.errors import DataError, OversamplingError
 
 log = logging.getLogger(__name__)
 
-PROVENANCE = "provenance"
 REAL = "real"
 
 

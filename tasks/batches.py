@@ -56,7 +56,7 @@ def _quarantine(p: Params, name: str, err: OversamplingError, *, source: Path | 
 
 def check_batch(frame: pd.DataFrame, p: Params, *, name: str) -> pd.DataFrame:
     """The batch if it can be used; a DataError naming the problem and the fix if not."""
-    check_table(frame, p.data.spec(), source=name)
+    check_table(frame, p.data.spec(), source=name, batch=True)
     validate(frame, p, name=name)
     return frame
 
@@ -90,6 +90,12 @@ def from_files(p: Params) -> list[Batch]:
                 raise DataError(f"{source.name} is not a CSV or Parquet file", "drop .csv or .parquet batches")
             frame = check_batch(io.read_table(source), p, name=source.name)
         except OversamplingError as err:
+            out.append(_quarantine(p, source.name, err, source=source))
+            continue
+        except Exception as exc:  # anything else about one file must not stop the queue behind it
+            from augmentation.errors import DataError
+            err = DataError(f"{source.name} could not be read or checked ({type(exc).__name__}: {exc})",
+                            "fix the file in the quarantine folder, then drop it into the incoming folder again")
             out.append(_quarantine(p, source.name, err, source=source))
             continue
         out.append(_accept(p, frame, name))

@@ -27,7 +27,7 @@ def check_drift(p: Params, batch_path: Path) -> dict:
     active = reg.active()
     spec = p.data.spec()
     reference = pd.read_parquet(reg.path(active["id"]) / "data/train.parquet")  # already coded 0/1
-    current = check_table(pd.read_parquet(batch_path), spec, source=str(batch_path))
+    current = check_table(pd.read_parquet(batch_path), spec, source=str(batch_path), batch=True)
     target = spec.target
     ref_minority = reference[reference[target] == 1].drop(columns=target)
     cur_minority = current[current[target] == 1].drop(columns=target)

@@ -227,3 +227,26 @@ def test_sql_names_from_params_are_quoted_never_pasted_into_the_query(tmp_path, 
             batches.from_sql(p, ["iss"])
     assert len(pd.read_sql_table("admissions", engine)) == 2
     engine.dispose()
+
+
+def test_one_bad_batch_never_blocks_the_queue_and_a_batch_without_minority_rows_is_news(site):
+    from augmentation.data import io
+    from augmentation.data.simulate import simulate_trauma
+    from flows.drift import drift_monitor
+
+    rows = simulate_trauma(rows=3000, seed=41)
+    text = rows.iloc[:200].to_csv(index=False).splitlines()
+    text[0] = text[0].replace("pulse", "gcs")  # two columns named gcs: a crash inside the checks before
+    Path("data/incoming").mkdir(parents=True, exist_ok=True)
+    Path("data/incoming/a-dupes.csv").write_text("\n".join(text) + "\n")
+    io.write_parquet(rows[rows["mortality"] == 0].iloc[:1000], Path("data/incoming/b-survivors.parquet"))
+    io.write_parquet(rows.iloc[1000:3000], Path("data/incoming/c-good.parquet"))
+    outcome = drift_monitor(params_path="params.yaml", recalibration="off")
+    assert outcome["quarantined"] == ["a-dupes.csv"]
+    reason = json.loads(Path("data/quarantine/a-dupes.csv.reason.json").read_text())
+    assert "a-dupes.csv could not be read or checked" in reason["problem"] and reason["fix"]
+    survivors, good = outcome["drift"]
+    assert survivors["current_rows"] == 0 and survivors["current_minority_rate"] == 0.0
+    assert survivors["drifted"]  # a week without a single death moved the minority rate: news, not an error
+    assert good["current_rows"] > 30 and len(good["columns"]) == 9
+    assert not list(Path("data/incoming").iterdir())

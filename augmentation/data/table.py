@@ -31,10 +31,11 @@ class TableSpec:
         return [c for c in self.features(frame) if c not in self.categorical]
 
 
-def check_table(frame: pd.DataFrame, spec: TableSpec, *, source: str = "the data") -> pd.DataFrame:
+def check_table(frame: pd.DataFrame, spec: TableSpec, *, source: str = "the data", batch: bool = False) -> pd.DataFrame:
     """Check a table is usable and return it with a 0/1 label (1 = minority of interest).
 
-    Raises one DataError naming the first problem found and its fix.
+    Raises one DataError naming the first problem found and its fix. A ``batch`` of new rows may hold one class
+    only (a week without a single minority case is news, not an error).
     """
     if frame.empty:
         raise DataError(f"{source} has no rows", "point the source at a table with data rows")
@@ -66,10 +67,12 @@ def check_table(frame: pd.DataFrame, spec: TableSpec, *, source: str = "the data
                             "impute or drop those rows before oversampling")
     labels = frame[spec.target]
     classes = sorted(labels.astype(str).unique())
-    if len(classes) != 2:
+    if batch and len(classes) == 1:
+        pass  # a batch without minority rows (or without majority rows) still moves the minority rate
+    elif len(classes) != 2:
         raise DataError(f"the target {spec.target!r} in {source} has {len(classes)} class(es) {classes[:5]}; "
                         "oversampling needs exactly two", "choose a binary label column, or recode the label")
-    if str(spec.positive_label) not in classes:
+    elif str(spec.positive_label) not in classes:
         raise DataError(f"the positive label {spec.positive_label!r} does not occur in {spec.target!r} "
                         f"(values {classes})",
                         "set data.positive_label in params.yaml to one of the label values")

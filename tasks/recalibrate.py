@@ -16,6 +16,7 @@ from typing import Iterator
 
 import pandas as pd
 
+from augmentation import generators
 from augmentation.data import io
 from augmentation.errors import OversamplingError
 from augmentation.evaluation.protocol import evaluate_methods, generation_seed
@@ -23,6 +24,7 @@ from augmentation.generators import store
 from augmentation.synthesis.classification import synthesize
 from tasks import batches, paths
 from tasks.params import Params
+from tasks.synthesize import causal_map
 from tasks.versions import registry
 
 STAGING = Path("data/recalibration")
@@ -84,10 +86,12 @@ def active_on_new_holdout(p: Params, staging: Path) -> dict:
     if method is None:
         return {"version": active["id"], "method": None, "mean_auc": None}
 
+    the_map = causal_map(p, train) if generators.needs_map(method) else None  # scm: the map it was fitted with
+
     def rows(name: str, repeat: int) -> pd.DataFrame:
         record = store.load(folder / "generators" / name, train)
         return synthesize(train, spec, method=name, params=record["params"],
-                          sampling_strategy=record["sampling_strategy"],
+                          sampling_strategy=record["sampling_strategy"], causal_map=the_map,
                           random_state=record["seed"] if repeat == 0 else generation_seed(p.seed, name, repeat))
 
     results = evaluate_methods(train, test, spec, generators=[method], synthetic_rows=rows,

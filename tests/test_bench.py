@@ -70,8 +70,8 @@ def test_tiny_suite_end_to_end(tmp_path, prefect_server):
     assert "vs threshold" not in summary and "auto chose" not in summary  # neither ran
     for learner in learners:
         assert f"## {learner} · paper protocol (2 datasets × 4 methods)" in summary
-    for method in methods:  # one row in each learner's table
-        assert sum(line.startswith(f"| {method} | ") for line in summary.splitlines()) == len(learners), method
+    for method in methods:  # one row in each learner's score table and one in its paired comparisons
+        assert sum(line.startswith(f"| {method} | ") for line in summary.splitlines()) == 2 * len(learners), method
     assert (out / "cd-paper-logreg.png").stat().st_size > 1000 and (out / "cd-paper-hgb.png").exists()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -64,12 +65,49 @@ def test_tiny_suite_end_to_end(tmp_path, prefect_server):
     assert all((brier[m] != brier["none"]).all() for m in ("class_weight", "smote", "random")), brier
     assert frame.groupby(["dataset", "learner"]).roc_auc.nunique().max() > 1
     summary = (out / "summary.md").read_text()
-    assert "Friedman" in summary and "W/T/L vs none" in summary and "grid-best" in summary
+    assert "Friedman" in summary and "| AUC W/T/L vs none | p | F1 W/T/L vs none | p |" in summary
+    assert "grid-best" in summary
+    assert "vs threshold" not in summary and "auto chose" not in summary  # neither ran
     for learner in learners:
         assert f"## {learner} · paper protocol (2 datasets × 4 methods)" in summary
-    for method in methods:  # one row in each learner's table
-        assert sum(line.startswith(f"| {method} | ") for line in summary.splitlines()) == len(learners), method
+    for method in methods:  # one row in each learner's score table and one in its paired comparisons
+        assert sum(line.startswith(f"| {method} | ") for line in summary.splitlines()) == 2 * len(learners), method
     assert (out / "cd-paper-logreg.png").stat().st_size > 1000 and (out / "cd-paper-hgb.png").exists()
+
+
+def test_auto_is_compared_with_none_and_threshold_and_its_choices_are_counted(tmp_path):
+    from augmentation.bench import stats
+    from augmentation.bench.datasets import dataset_label
+
+    specs = tiny_suite(tmp_path)
+    paths = {dataset_label(s): load_dataset(s, tmp_path / "cache") for s in specs}
+    cells = plan_cells(list(paths), ["none", "threshold", "auto"], ["logreg"], ["paper"], 1, copies=1)
+    frame = results_frame(run_cells(cells, paths, tmp_path / "cache"))
+    assert (frame.status == "ok").all(), frame.error.tolist()
+    lines = write_report(frame, tmp_path / "out", title="t", command="c", wall_seconds=1,
+                         machine="m").read_text().splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("| method | AUC W/T/L vs none"))
+    assert lines[header] == ("| method | AUC W/T/L vs none | p | F1 W/T/L vs none | p "
+                             "| AUC W/T/L vs threshold | p | F1 W/T/L vs threshold | p |")
+    rows = {line.split(" | ")[0][2:]: line.strip("| ").split(" | ")[1:] for line in lines[header + 2:header + 5]}
+    assert set(rows) == {"none", "threshold", "auto"}
+    # auto's W/T/L are the per-dataset differences the results hold, per metric and baseline
+    for column, (metric, baseline) in enumerate([("roc_auc", "none"), ("f1", "none"),
+                                                 ("roc_auc", "threshold"), ("f1", "threshold")]):
+        table = frame.pivot_table(index="dataset", columns="method", values=metric)
+        diff = table["auto"] - table[baseline]
+        wtl = f"{(diff > stats.TIE).sum()}/{(diff.abs() <= stats.TIE).sum()}/{(diff < -stats.TIE).sum()}"
+        assert rows["auto"][2 * column] == wtl, (metric, baseline)
+    assert rows["none"][:2] == ["—", "—"] and rows["threshold"][4:6] == ["—", "—"]  # not against itself
+    # one choice per outer split, from the options the decision weighs, counted in the report
+    chosen = [c for text in frame[frame.method == "auto"].choices for c in json.loads(text)]
+    assert len(chosen) == 2 and set(chosen) <= {"none", "threshold", "class_weight", "random", "smote",
+                                                "random+threshold", "smote+threshold"}
+    counts = pd.Series(chosen).value_counts()
+    line = next(line for line in lines if line.startswith("auto chose"))
+    assert line.startswith("auto chose, over 2 outer splits: ")
+    assert all(f"{name} {n}" in line for name, n in counts.items()), line
+    assert (frame[frame.method != "auto"].choices == "[]").all()
 
 
 def test_resume_after_kill(tmp_path):

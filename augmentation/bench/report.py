@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from augmentation.bench import stats
-from augmentation.bench.cells import METRICS
+from augmentation.bench.cells import AUTO, METRICS, THRESHOLD
 from augmentation.data import io
 
 RESULT_COLUMNS = ["dataset", "method", "learner", "seed", "protocol", "copies", "params", "status", "error",
@@ -62,7 +62,6 @@ def _section(results: pd.DataFrame, out: Path, protocol: str, learner: str) -> l
     ranks = stats.mean_ranks(auc)
     chi2, p = stats.friedman(auc)
     cd = stats.nemenyi_cd(k, n)
-    vs = stats.versus_baseline(auc)
     plot = out / f"cd-{protocol}-{learner}.png"
     stats.cd_plot(ranks, cd, plot, f"{learner}, {protocol} protocol: mean AUC rank over {n} datasets")
     tables = {m: stats.score_table(results, learner, protocol, m) for m in METRICS}
@@ -76,11 +75,10 @@ def _section(results: pd.DataFrame, out: Path, protocol: str, learner: str) -> l
              f"Friedman χ² = {chi2:.2f}, p = {p:.2g}; Nemenyi critical difference (α = 0.05) = {cd:.2f} ranks. "
              f"Plot: `{plot.name}`. Scores are means over datasets of the fixed default (classes balanced); "
              + ("the grid-best columns pick the best ratio of the grid on the held-out part, as the paper does "
-                "(optimistic). " if grid is not None else "") + "W/T/L: AUC difference to none beyond ±0.001.", "",
+                "(optimistic). " if grid is not None else ""), "",
              "| method | AUC rank | AUC | F1 rank | F1 | G-mean | PR-AUC | Brier |"
-             + (" AUC grid-best | F1 grid-best |" if grid is not None else "")
-             + " AUC W/T/L vs none | Wilcoxon p (Holm) |",
-             "|---|---|---|---|---|---|---|---|" + ("---|---|" if grid is not None else "") + "---|---|"]
+             + (" AUC grid-best | F1 grid-best |" if grid is not None else ""),
+             "|---|---|---|---|---|---|---|---|" + ("---|---|" if grid is not None else "")]
     for method, rank in ranks.items():
         cells = [f"{rank:.2f}", f"{auc[method].mean():.3f}", f"{f1_ranks.get(method, np.nan):.2f}"]
         cells += [f"{tables[m][method].mean():.3f}" if method in tables[m] else ""
@@ -88,18 +86,55 @@ def _section(results: pd.DataFrame, out: Path, protocol: str, learner: str) -> l
         if grid is not None:
             cells.append(f"{grid[method].mean():.3f}" if method in grid else "")
             cells.append(f"{f1_grid[method].mean():.3f}" if method in f1_grid else "")
-        if method in vs.index:
-            v = vs.loc[method]
-            cells += [f"{int(v.wins)}/{int(v.ties)}/{int(v.losses)}", f"{v.p_holm:.3g}"]
-        else:
-            cells += ["—", "—"]
         lines.append(f"| {method} | " + " | ".join(cells) + " |")
-    lines += ["", f"<details><summary>AUC per dataset ({learner}, {protocol})</summary>", "",
+    lines += ["", *_comparisons(auc, tables["f1"], ranks.index), *_choices(scope),
+              f"<details><summary>AUC per dataset ({learner}, {protocol})</summary>", "",
               "| dataset | " + " | ".join(ranks.index) + " |", "|---" * (k + 1) + "|"]
     for dataset, row in auc.iterrows():
         lines.append(f"| {dataset} | " + " | ".join(f"{row[m]:.3f}" for m in ranks.index) + " |")
     lines += ["", "</details>", ""]
     return lines
+
+
+COMPARED_WITH = ("none", THRESHOLD)  # the baselines every method is tested against, where the run has them
+
+
+def _comparisons(auc: pd.DataFrame, f1: pd.DataFrame, methods) -> list[str]:
+    """Paired comparisons with each baseline the run has: W/T/L and Holm-adjusted Wilcoxon, AUC and F1."""
+    families = [(b, name, stats.versus_baseline(t, metric, b)) for b in COMPARED_WITH
+                for name, metric, t in (("AUC", "roc_auc", auc), ("F1", "f1", f1)) if b in t]
+    if not families:
+        return []
+    lines = [f"Paired over datasets: W/T/L = wins/ties/losses (difference beyond ±{stats.TIE:g}); p = Wilcoxon "
+             "signed-rank, Holm-adjusted within each comparison (one family per metric and baseline).", "",
+             "| method | " + " | ".join(f"{name} W/T/L vs {b} | p" for b, name, _ in families) + " |",
+             "|---" * (1 + 2 * len(families)) + "|"]
+    for method in methods:
+        cells = []
+        for _, _, vs in families:
+            if method in vs.index:
+                v = vs.loc[method]
+                cells += [f"{int(v.wins)}/{int(v.ties)}/{int(v.losses)}", f"{v.p_holm:.3g}"]
+            else:
+                cells += ["—", "—"]
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+def choice_counts(results: pd.DataFrame) -> pd.Series:
+    """How often ``auto`` chose each option, over the outer splits of its ok cells (most chosen first)."""
+    ok = results[(results.method == AUTO) & (results.status == "ok")]
+    chosen = [c for text in ok.choices if isinstance(text, str) for c in json.loads(text)]
+    counts = pd.Series(chosen, dtype=object).value_counts()
+    return counts.sort_index().sort_values(ascending=False, kind="stable")
+
+
+def _choices(scope: pd.DataFrame) -> list[str]:
+    counts = choice_counts(scope)
+    if counts.empty:
+        return []
+    return [f"auto chose, over {int(counts.sum())} outer splits: "
+            + ", ".join(f"{name} {n}" for name, n in counts.items()) + ".", ""]
 
 
 def write_speed(table: pd.DataFrame, out_dir: str | Path, *, command: str, machine: str) -> Path:

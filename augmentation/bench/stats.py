@@ -1,4 +1,4 @@
-"""Statistics across datasets: mean ranks, Friedman + Nemenyi, Wilcoxon + Holm against no oversampling."""
+"""Statistics across datasets: mean ranks, Friedman + Nemenyi, Wilcoxon + Holm against a baseline."""
 
 from __future__ import annotations
 

@@ -168,3 +168,17 @@ def test_cli_recommend_writes_the_decision_and_refuses_bad_input(tmp_path):
         done = runner.invoke(app, ["recommend", "--data", str(data), "--target", "y", "--out", str(out), *args])
         assert done.exit_code == 2 and message in done.output and "Traceback" not in done.output, done.output
     assert out.read_bytes() == before
+
+
+def test_an_option_that_cannot_be_validated_is_excluded_with_its_reason_not_fatal():
+    # A tree with one leaf predicts a constant: no threshold can be tuned on it (scikit-learn refuses).
+    frame = logistic_table(1200)
+    train, test = train_test_split(frame, test_size=0.25, stratify=frame.y, random_state=0)
+    decision = recommend(train.reset_index(drop=True), test.reset_index(drop=True), SPEC,
+                         learners={"cart": {"min_samples_leaf": 5000}}, generators=["random"], objective=Objective(),
+                         seed=0, n_bootstrap=100)["cart"]
+    assert "could not be validated" in decision["excluded"]["threshold"]
+    assert "could not be validated" in decision["excluded"]["random+threshold"]
+    assert decision["baseline"] == "none"  # the plain model stands in for the threshold that could not be tuned
+    assert set(decision["validated"]) == {"none", "class_weight", "random"}
+    assert decision["chosen"] in decision["validated"]

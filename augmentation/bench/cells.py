@@ -70,7 +70,8 @@ def code_version() -> str:
     digest = hashlib.sha256(f"{sklearn.__version__}/{imblearn.__version__}/{np.__version__}".encode())
     files = [Path(__file__)] + sorted(Path(generators.__file__).parent.glob("*.py"))
     library = Path(__file__).parents[1]
-    for path in files + [library / "evaluation" / "metrics.py", library / "learners.py"]:
+    decision = [library / "evaluation" / name for name in ("metrics.py", "decision.py", "protocol.py")]
+    for path in files + decision + [library / "learners.py", library / "synthesis" / "classification.py"]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -202,8 +203,9 @@ def _auto(learner: str, params: dict, Xtr, ytr, Xte, yte, random_state: int) -> 
     options = candidates(spec, train, learner=learner, learner_params={}, objective=objective,
                          generators=params.get("generators", AUTO_GENERATORS),
                          model_factory=lambda seed, weight: _learner(learner, weight, seed))
-    validated = validate_options(train, spec, options, folds=3, seed=random_state, real_rate=real_rate)
-    decision = choose(ytr, validated, objective, seed=random_state, n_bootstrap=200)
+    failed: dict[str, str] = {}
+    validated = validate_options(train, spec, options, folds=3, seed=random_state, real_rate=real_rate, failed=failed)
+    decision = choose(ytr, validated, objective, seed=random_state, n_bootstrap=200, failed=failed)
     chosen = next(o for o in options if o.name == decision["chosen"])
     pred, _ = fit_predict(chosen, train, test, spec, seed=random_state, real_rate=real_rate)
     return score_predictions(yte, pred.proba, threshold=pred.thresholds[0], calibrated=pred.calibrated), chosen.name

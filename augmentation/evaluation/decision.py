@@ -276,8 +276,12 @@ def paired_bootstrap(y, a: Predictions, b: Predictions, metric: str, objective: 
 
 
 def validate_options(train: pd.DataFrame, spec: TableSpec, options: Sequence[Candidate], *, folds: int, seed: int,
-                     real_rate: float, progress: Callable[[str], None] | None = None) -> dict[str, Predictions]:
-    """Out-of-fold predictions of every option on the training part (the same folds for all)."""
+                     real_rate: float, progress: Callable[[str], None] | None = None,
+                     failed: dict[str, str] | None = None) -> dict[str, Predictions]:
+    """Out-of-fold predictions of every option on the training part (the same folds for all).
+
+    With a ``failed`` dict, an option that cannot be fitted on some fold (e.g. a tree that predicts one constant,
+    so no threshold can be tuned) is left out and its reason recorded there; ``none`` must always work."""
     from sklearn.model_selection import StratifiedKFold
 
     y = train[spec.target].to_numpy()
@@ -290,11 +294,17 @@ def validate_options(train: pd.DataFrame, spec: TableSpec, options: Sequence[Can
     for option in options:
         proba, calibrated, labels = np.empty(len(y)), np.empty(len(y)), np.empty(len(y), dtype=int)
         thresholds = []
-        for k, (fit_idx, val_idx) in enumerate(splits):
-            pred, _ = fit_predict(option, train.iloc[fit_idx], train.iloc[val_idx], spec,
-                                  seed=derive_seed(seed, "fold", k), real_rate=real_rate)
-            proba[val_idx], calibrated[val_idx], labels[val_idx] = pred.proba, pred.calibrated, pred.labels
-            thresholds += pred.thresholds
+        try:
+            for k, (fit_idx, val_idx) in enumerate(splits):
+                pred, _ = fit_predict(option, train.iloc[fit_idx], train.iloc[val_idx], spec,
+                                      seed=derive_seed(seed, "fold", k), real_rate=real_rate)
+                proba[val_idx], calibrated[val_idx], labels[val_idx] = pred.proba, pred.calibrated, pred.labels
+                thresholds += pred.thresholds
+        except (ValueError, DataError) as exc:
+            if failed is None or option.name == "none":
+                raise
+            failed[option.name] = f"could not be validated ({type(exc).__name__}: {exc})"
+            continue
         out[option.name] = Predictions(proba, calibrated, labels, thresholds)
         if progress:
             progress(option.name)
@@ -302,11 +312,12 @@ def validate_options(train: pd.DataFrame, spec: TableSpec, options: Sequence[Can
 
 
 def choose(y, validated: Mapping[str, Predictions], objective: Objective, *, seed: int = 0,
-           n_bootstrap: int = 400) -> dict:
-    """The selection rule of the module docstring, with every option's validated scores and intervals."""
+           n_bootstrap: int = 400, failed: Mapping[str, str] | None = None) -> dict:
+    """The selection rule of the module docstring, with every option's validated scores and intervals;
+    options that ``failed`` validation are listed among the excluded ones with their reason."""
     metric = objective.metric
     table = {name: scores(y, pred, objective) for name, pred in validated.items()}
-    excluded = {}
+    excluded = dict(failed or {})
     for name, pred in validated.items():
         if name != "none":
             gain, low, high = paired_bootstrap(y, pred, validated["none"], "roc_auc", objective, n=n_bootstrap,
@@ -316,7 +327,8 @@ def choose(y, validated: Mapping[str, Predictions], objective: Objective, *, see
     eligible = [n for n in validated if n not in excluded]
     sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
     best = max(eligible, key=lambda n: sign * table[n][metric])
-    baseline = "threshold" if metric in LABEL_METRICS else "none"
+    # a threshold that cannot be tuned (a constant predictor) leaves the plain model as the baseline
+    baseline = "threshold" if metric in LABEL_METRICS and "threshold" in validated else "none"
     gain, low, high = paired_bootstrap(y, validated[best], validated[baseline], metric, objective, n=n_bootstrap,
                                        seed=seed) if best != baseline else (0.0, 0.0, 0.0)
     # the simpler baseline stays unless the gain is real; plain `none` is simpler still
@@ -373,9 +385,11 @@ def recommend(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *, learn
                              objective=objective, generator_params=generator_params, causal_map=causal_map,
                              cache=cache)
         on_step = (lambda name, learner=learner: progress(f"{learner} {name}")) if progress else None
+        failed: dict[str, str] = {}
         validated = validate_options(train, spec, options, folds=folds, seed=seed, real_rate=real_rate,
-                                     progress=on_step)
-        decision = choose(train[spec.target].to_numpy(), validated, objective, seed=seed, n_bootstrap=n_bootstrap)
+                                     progress=on_step, failed=failed)
+        decision = choose(train[spec.target].to_numpy(), validated, objective, seed=seed, n_bootstrap=n_bootstrap,
+                          failed=failed)
         by_name = {o.name: o for o in options}
         held = {}
         for role in ("chosen", "baseline"):

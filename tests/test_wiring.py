@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import ast
 import importlib
 import subprocess
 import sys
-from pathlib import Path
 
 import yaml
 from typer.testing import CliRunner
 
+from tests.code_graph import imports_in, modules
 from tests.conftest import ROOT
 
 
@@ -18,8 +17,8 @@ def test_dvc_stages_and_flow_tasks_are_the_same_functions():
     from flows.retrain import STAGES
 
     stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
-    modules = [spec["cmd"].split()[-1] for spec in stages.values()]
-    assert modules == [stage.__name__ for stage in STAGES]
+    commands = [spec["cmd"].split()[-1] for spec in stages.values()]
+    assert commands == [stage.__name__ for stage in STAGES]
     for spec in stages.values():
         for dep in spec["deps"]:
             produced = any(dep == out or dep.startswith(out.rstrip("/") + "/")
@@ -44,41 +43,10 @@ def test_shipped_params_files_parse():
         load_params(path)
 
 
-LIBRARY = ROOT / "augmentation"
 # The library's rooms and their ranks: a module may import its own room and rooms of a lower rank, nothing else.
 RANKS = {"core": 0, "data": 1, "contract": 2, "causal": 2, "generators": 3, "synthesis": 4, "evaluation": 5,
          "monitoring": 6, "reporting": 6, "bench": 7}
 CORE = {"errors", "seeding", "learners"}
-
-
-def library_modules() -> dict[str, Path]:
-    """Every module of the augmentation package by dotted name, found on disk (nothing is left out by hand)."""
-    return {".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): path
-            for path in sorted(LIBRARY.rglob("*.py"))}
-
-
-def imports_of(name: str, path: Path, modules: dict[str, Path]) -> list[tuple[int, str]]:
-    """(line, module) for every import in the file, at any depth (inside functions too), relative ones resolved.
-
-    ``from package import name`` counts as importing ``package.name`` when that is a module of the library.
-    ``importlib.import_module("...")`` with a literal name counts too.
-    """
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found = []
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parent = package.split(".")[:len(package.split(".")) - node.level + 1]
-                base = ".".join(parent + ([node.module] if node.module else []))
-            for alias in node.names:
-                found.append((node.lineno, f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base))
-        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None))
-              in {"import_module", "__import__"} and node.args and isinstance(node.args[0], ast.Constant)):
-            found.append((node.lineno, str(node.args[0].value)))
-    return found
 
 
 def room(module: str) -> str | None:
@@ -92,28 +60,28 @@ def room(module: str) -> str | None:
 
 
 def test_the_walk_finds_every_room_and_lazy_imports(tmp_path):
-    modules = library_modules()
-    assert {room(m) for m in modules} == set(RANKS)
-    assert len(modules) > 40 and "augmentation.monitoring.versions" in modules
+    library = modules("augmentation")
+    assert {room(m) for m in library} == set(RANKS)
+    assert len(library) > 40 and "augmentation.monitoring.versions" in library
     # what the checks below rely on: imports inside functions, relative ones, and import_module are all seen
     source = tmp_path / "drift.py"
     source.write_text("import numpy as np\n"
                       "def late():\n    from augmentation.bench import stats\n    from . import versions\n"
                       "    from ..data.io import write_json\n    importlib.import_module('flows.cli')\n")
-    found = imports_of("augmentation.monitoring.drift", source, modules)
+    found = imports_in("augmentation.monitoring.drift", source)
     assert sorted(found) == [(1, "numpy"), (3, "augmentation.bench.stats"),
                              (4, "augmentation.monitoring.versions"), (5, "augmentation.data.io"), (6, "flows.cli")]
 
 
 def test_library_never_imports_the_runners():
-    modules = library_modules()
+    library = modules("augmentation")
     offending = [f"{path.relative_to(ROOT)}:{line} imports {target}"
-                 for name, path in modules.items() for line, target in imports_of(name, path, modules)
+                 for name, path in library.items() for line, target in imports_in(name, path)
                  if target.split(".")[0] in {"prefect", "dvc", "yaml"}]
     assert offending == [], "\n".join(offending)
     # nor through another package: importing every module loads none of them
     code = ("import importlib, sys\n"
-            f"for name in {sorted(modules)!r}:\n    importlib.import_module(name)\n"
+            f"for name in {sorted(library)!r}:\n    importlib.import_module(name)\n"
             "print(sorted(m for m in ('prefect', 'dvc', 'yaml') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -121,11 +89,11 @@ def test_library_never_imports_the_runners():
 
 
 def test_the_library_is_layered():
-    modules = library_modules()
+    library = modules("augmentation")
     offending = []
-    for name, path in modules.items():
+    for name, path in library.items():
         here = room(name)
-        for line, target in imports_of(name, path, modules):
+        for line, target in imports_in(name, path):
             where = f"{path.relative_to(ROOT)}:{line} ({here}, rank {RANKS[here]}) imports {target}"
             if target.split(".")[0] in {"tasks", "flows"}:
                 offending.append(f"{where}: the library never imports the pipeline")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from augmentation import generators
 from augmentation.data import io
-from augmentation.evaluation.decision import recommend
+from augmentation.evaluation.decision import LOWER_IS_BETTER, recommend
 from tasks import gates, paths, stage
 from tasks.params import Params
 
@@ -22,7 +23,7 @@ def run(p: Params) -> list[str]:
     left_out = {m: {k: v for k, v in verdicts[m].items() if k != "passed"} for m in p.generators.methods
                 if m not in eligible}
     the_map = None
-    if p.data.graph is not None and any(m == "scm" for m in eligible):
+    if p.data.graph is not None and any(generators.needs_map(m) for m in eligible):
         from tasks.causal import load_map
         the_map = load_map(p.data.graph)
     log = stage.logger(__name__)
@@ -49,7 +50,7 @@ def headline(best: str, decisions: dict, metric: str) -> str:
 
 def _signed(decision: dict, metric: str) -> float:
     value = decision["validated"][decision["chosen"]][metric]
-    return -value if metric == "log_loss" else value
+    return -value if metric in LOWER_IS_BETTER else value
 
 
 if __name__ == "__main__":

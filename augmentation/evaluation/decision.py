@@ -344,7 +344,7 @@ def sentence(learner: str, decision: dict) -> str:
     chosen, metric = decision["chosen"], decision["metric"]
     held = decision.get("holdout", {})
     threshold = held.get("threshold")
-    at = f" at threshold {threshold:.2f}" if threshold is not None and chosen.endswith(("threshold", TUNED)) else ""
+    at = f" at threshold {threshold:.2f}" if threshold is not None and chosen.endswith("threshold") else ""
     if chosen == "none":
         what = "no oversampling; keep the model as it is"
     elif chosen == "threshold":

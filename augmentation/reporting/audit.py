@@ -178,7 +178,7 @@ def render(*, title: str, causal_map: CausalMap, train: pd.DataFrame, synthetic:
         if not isinstance(r, dict):
             continue
         broken = [f"{t['x']} ⟂ {t['y']} | {{{', '.join(t['given'])}}} (p real {t['p_real']:.3g}, synthetic "
-                  f"{t['p_synthetic']:.3g})" for t in r.get("broken", [])]
+                  f"{t['p_synthetic']:.3g}, Holm-adjusted {t['p_synthetic_holm']:.3g})" for t in r.get("broken", [])]
         pairs = r.get("scorecard", {}).get("structure", {}).get("differing_pairs", [])
         rows.append([m, "; ".join(broken) or "none", f"{len(pairs)}: " + "; ".join(pairs) if pairs else "none"])
     parts.append(_table(["generator", "independences broken", "PC edges that differ"], rows) if rows

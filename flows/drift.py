@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from augmentation.data import io
 from augmentation.errors import OversamplingError
 from flows.retrain import STAGE_TASKS
+from flows.user_errors import run_task
 from tasks import batches, monitor, versions
 from tasks import recalibrate as recal
 from tasks.params import DEFAULT_PARAMS, load_params
@@ -121,7 +122,7 @@ def recalibrate(params_path: str = str(DEFAULT_PARAMS), drift_report: str | None
     try:
         with recal.inside(staging):
             for stage_task in REFIT_TASKS:
-                stage_task(staged)
+                run_task(stage_task, staged)
     except OversamplingError as err:
         results = [{"gate": "pipeline", "passed": False, "detail": err.problem}]
     else:

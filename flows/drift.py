@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from augmentation.data import io
 from augmentation.errors import OversamplingError
 from flows.retrain import STAGE_TASKS
-from flows.user_errors import run_task
+from flows.user_errors import fails_cleanly, run_task
 from tasks import batches, monitor, versions
 from tasks import recalibrate as recal
 from tasks.params import DEFAULT_PARAMS, load_params
@@ -63,6 +63,7 @@ def _publish_drift(result: dict) -> None:
 
 
 @flow(name="drift-monitor", log_prints=True)
+@fails_cleanly
 def drift_monitor(params_path: str = str(DEFAULT_PARAMS), recalibration: str = "auto") -> dict:
     """Take new batches, test their minority rows for drift, and trigger recalibration when they moved.
 
@@ -109,6 +110,7 @@ def drift_monitor(params_path: str = str(DEFAULT_PARAMS), recalibration: str = "
 
 
 @flow(name="recalibrate", log_prints=True)
+@fails_cleanly
 def recalibrate(params_path: str = str(DEFAULT_PARAMS), drift_report: str | None = None) -> dict:
     """Refit on the recent window, re-run every check, and promote the new version only if every gate passes."""
     log = get_run_logger()

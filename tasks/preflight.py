@@ -21,9 +21,6 @@ from tasks.params import Params
 
 def check(p: Params) -> pd.DataFrame:
     """Raise the first problem as an OversamplingError (with its fix); return the source's rows, checked."""
-    from augmentation.contract.suite import load_suite
-
-    load_suite(p.data.contract)  # parseable, every expectation a known type
     for learner in {*p.evaluate.learners, p.fairness.learner}:
         estimator(learner, params=p.evaluate.learners.get(learner, {}))  # names and parameter names
     frame, where = load_source(p)  # readable, target present, two classes, numeric columns numeric
@@ -40,6 +37,9 @@ def check(p: Params) -> pd.DataFrame:
         params = p.generators.params.get(method, {})
         generators.make_generator(method, random_state=0, causal_map=the_map, **params)
         generators.check_minority_rows(method, params, n_train_minority)
+    from augmentation.contract.suite import load_suite  # last: Great Expectations takes seconds to import
+
+    load_suite(p.data.contract)  # parseable, every expectation a known type
     stage.logger(__name__).info("preflight: %s, %d rows, %d generators and %d learners ready", where, len(frame),
                                 len(p.generators.methods), len(p.evaluate.learners))
     return frame

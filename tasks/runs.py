@@ -16,14 +16,16 @@ import os
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from filelock import FileLock, Timeout
 
-from augmentation.data import io
+# Light imports only: the CLI takes the lock before it imports anything heavy.
 from augmentation.errors import DataError, OversamplingError
 from tasks import paths
-from tasks.params import Params
+
+if TYPE_CHECKING:
+    from tasks.params import Params
 
 RUNS = Path(".runs")          # git- and dvc-ignored
 LOCK = RUNS / "run.lock"      # an OS-level lock: it frees itself when its process ends, however it ends
@@ -136,6 +138,7 @@ def switch(folder: Path) -> list[str]:
     missing = [str(rel) for rel in paths.OUTPUTS if not (folder / rel).exists()]
     if missing:
         raise DataError(f"the run in {folder} did not write {missing}", "run it again; report this if it repeats")
+    from augmentation.data import io
     io.write_json({"outputs": [str(rel) for rel in paths.OUTPUTS]}, folder / JOURNAL)  # from here on, roll forward
     return _complete(folder)
 

@@ -185,14 +185,33 @@ def assert_flow_run_failed_with(text: str) -> None:
         [run.state.message for run in failed]
 
 
-def test_an_unknown_learner_fails_before_any_output_changes(workspace):
-    before = output_hashes(workspace)
-    write_params(workspace, evaluate={"learners": {"logreg": {"C": 1.0}, "forest": {}}})
-    rc, output = cli_run(workspace)
-    assert rc == 2, output
-    assert output.count("error: ") == 1 and "forest" in output and "fix:" in output, output
-    assert "Traceback" not in output
-    assert output_hashes(workspace) == before
+def cohort_without_target(workspace: Path) -> dict:
+    from augmentation.data.simulate import simulate_trauma
+    simulate_trauma(rows=200, seed=1).drop(columns="mortality").to_csv(workspace / "cohort.csv", index=False)
+    return {"data": {"source": "file", "path": "cohort.csv"}}
+
+
+def bad_contract(workspace: Path) -> dict:
+    (workspace / "expectations/broken.json").write_text("{")
+    return {"data": {"contract": "expectations/broken.json"}}
+
+
+@pytest.mark.parametrize(("change", "phrase"), [
+    (lambda w: {"evaluate": {"learners": {"logreg": {"C": "strong"}}}}, "'C' parameter of LogisticRegression"),
+    (lambda w: {"generators": {"sampling_strategy": 0.01}}, "ratio is already"),
+    (lambda w: {"data": {"graph": "configs/nowhere.yaml"}}, "configs/nowhere.yaml does not exist"),
+    (cohort_without_target, "target column 'mortality' is missing"),
+    (bad_contract, "is not readable JSON"),
+], ids=["learner-parameter", "sampling-strategy", "graph", "source", "contract"])
+def test_the_preflight_finds_what_the_params_file_cannot_show(workspace, change, phrase):
+    from augmentation.errors import OversamplingError
+    from tasks import preflight
+    from tasks.params import load_params
+
+    write_params(workspace, **change(workspace))
+    with pytest.raises(OversamplingError) as caught:
+        preflight.check(load_params())
+    assert phrase in str(caught.value) and "fix:" in str(caught.value), str(caught.value)
 
 
 @pytest.mark.parametrize("moved", [0, 3, len(paths.OUTPUTS)])

@@ -247,3 +247,25 @@ def test_an_unfinished_run_folder_is_removed_and_the_outputs_stay(workspace):
     with runs.exclusive():
         assert runs.recover()[0].startswith("removed the unfinished run")
     assert not folder.exists() and output_hashes(workspace) == before
+
+
+def test_a_run_folder_sees_the_inputs_named_relative_to_the_project(workspace, tmp_path):
+    from augmentation.data.simulate import simulate_trauma
+    from tasks.causal import load_map
+    from tasks.ingest import load_source
+    from tasks.params import load_params
+
+    outside = tmp_path / "elsewhere" / "cohort.csv"
+    outside.parent.mkdir()
+    simulate_trauma(rows=300, seed=1).to_csv(outside, index=False)
+    write_params(workspace, data={"source": "file", "path": os.path.relpath(outside, workspace)})
+    p = load_params()
+    folder, staged = runs.start(p)
+    assert staged.data.contract == p.data.contract and staged.data.graph == p.data.graph  # as written
+    assert staged.data.path == str(outside.resolve())  # outside the project: absolute
+    with runs.inside(folder):
+        assert load_source(staged)[0].shape == (300, len(simulate_trauma(rows=300, seed=1).columns))
+        assert load_map(staged.data.graph).nodes
+        assert Path(staged.data.contract).is_file()
+    runs.discard(folder)
+    assert not folder.exists() and outside.is_file() and Path(p.data.contract).is_file()

@@ -45,10 +45,17 @@ def estimator(learner: str, *, params: dict | None = None, class_weight: str | N
     if learner == "logreg":
         params = {"max_iter": 2000, **params}  # params may override the generous default
     if learner == "linear":
-        return cls(**{"alpha": 1.0, **params})
-    if learner == "gbm":
-        return cls(**params, random_state=random_state)
-    return cls(**params, class_weight=class_weight, random_state=random_state)
+        model = cls(**{"alpha": 1.0, **params})
+    elif learner == "gbm":
+        model = cls(**params, random_state=random_state)
+    else:
+        model = cls(**params, class_weight=class_weight, random_state=random_state)
+    try:  # the values' types and ranges now, as fit would check them later (scikit-learn's constraints)
+        model._validate_params()
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"learner {learner!r}: {exc}", f"fix the parameters of {learner!r} in evaluate.learners") \
+            from exc
+    return model
 
 
 def make_model(learner: str, *, numeric: Sequence[str], categorical: Sequence[str], params: dict | None = None,

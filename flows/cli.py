@@ -50,7 +50,8 @@ def _command(group: typer.Typer, *args, **kwargs):
 @_command(app)
 def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="params file to run with")) -> None:
     """Run the retraining flow (ingest → validate → split → fit → synthesise → checks → evaluate → report)."""
-    from tasks import paths
+    from tasks import paths, runs
+    runs.acquire()  # a second run in this folder is refused here, at once (released when this process ends)
     from tasks.params import load_params
     load_params(params)  # a bad params file fails here, before a Prefect server starts
     from flows.retrain import retrain

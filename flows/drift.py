@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from augmentation.data import io
 from augmentation.errors import OversamplingError
 from flows.retrain import STAGE_TASKS
+from flows.user_errors import fails_cleanly, run_task
 from tasks import batches, monitor, versions
 from tasks import recalibrate as recal
 from tasks.params import DEFAULT_PARAMS, load_params
@@ -62,6 +63,7 @@ def _publish_drift(result: dict) -> None:
 
 
 @flow(name="drift-monitor", log_prints=True)
+@fails_cleanly
 def drift_monitor(params_path: str = str(DEFAULT_PARAMS), recalibration: str = "auto") -> dict:
     """Take new batches, test their minority rows for drift, and trigger recalibration when they moved.
 
@@ -108,6 +110,7 @@ def drift_monitor(params_path: str = str(DEFAULT_PARAMS), recalibration: str = "
 
 
 @flow(name="recalibrate", log_prints=True)
+@fails_cleanly
 def recalibrate(params_path: str = str(DEFAULT_PARAMS), drift_report: str | None = None) -> dict:
     """Refit on the recent window, re-run every check, and promote the new version only if every gate passes."""
     log = get_run_logger()
@@ -121,7 +124,7 @@ def recalibrate(params_path: str = str(DEFAULT_PARAMS), drift_report: str | None
     try:
         with recal.inside(staging):
             for stage_task in REFIT_TASKS:
-                stage_task(staged)
+                run_task(stage_task, staged)
     except OversamplingError as err:
         results = [{"gate": "pipeline", "passed": False, "detail": err.problem}]
     else:

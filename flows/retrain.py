@@ -11,11 +11,28 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from tasks import causal, evaluate, fairness, fit, ingest, paths, recommend, report, split, synthesize, validate
+from flows.user_errors import fails_cleanly, run_task
+from tasks import (
+    causal,
+    evaluate,
+    fairness,
+    fit,
+    ingest,
+    paths,
+    preflight,
+    recommend,
+    report,
+    runs,
+    split,
+    synthesize,
+    validate,
+)
 from tasks.params import DEFAULT_PARAMS, load_params
 
 STAGES = [ingest, validate, split, fit, synthesize, causal, fairness, evaluate, recommend, report]
-STAGE_TASKS = [task(stage.run, name=stage.__name__.split(".")[-1], cache_policy=NO_CACHE) for stage in STAGES]
+# Each returns a Failed state for a user error (no traceback); call them with user_errors.run_task.
+STAGE_TASKS = [task(fails_cleanly(stage.run), name=stage.__name__.split(".")[-1], cache_policy=NO_CACHE)
+               for stage in STAGES]
 
 
 def record_with_dvc(params_path: Path) -> str:
@@ -43,13 +60,37 @@ def register_version(p, summary: dict, trigger: str) -> dict:
 
 
 @flow(name="retrain", log_prints=True)
+@fails_cleanly
 def retrain(params_path: str = str(DEFAULT_PARAMS), trigger: str = "schedule") -> dict:
-    """Ingest, validate, split, fit, synthesise, check (causal, fairness), evaluate and report."""
+    """Ingest, validate, split, fit, synthesise, check (causal, fairness), evaluate and report.
+
+    Atomic: the stages run in a run folder and their outputs replace the previous run's only when every
+    stage has finished (tasks/runs.py); one run at a time per workspace.
+    """
     log = get_run_logger()
     p = load_params(params_path)
-    for stage_task in STAGE_TASKS:
-        stage_task(p)
-    summary = json.loads(paths.SUMMARY.read_text())
+    with runs.exclusive():
+        for done in runs.recover():
+            log.warning(done)
+        preflight.check(p)
+        folder, staged = runs.start(p)
+        try:
+            with runs.inside(folder):
+                for stage_task in STAGE_TASKS:
+                    run_task(stage_task, staged)
+            runs.switch(folder)
+        finally:
+            runs.discard(folder)
+        summary = json.loads(paths.SUMMARY.read_text())
+        _publish(p, summary)
+        summary["dvc"] = record_with_dvc(Path(params_path))
+        log.info("DVC: %s", summary["dvc"])
+        summary["version"] = register_version(p, summary, trigger)
+    log.info("generator version: %s", summary["version"])
+    return summary
+
+
+def _publish(p, summary: dict) -> None:
     create_table_artifact(key="retrain-summary", table=summary["rows"],
                           description="Per method: AUC and F1 on the real hold-out, causal and fairness checks")
     create_markdown_artifact(key="retrain-report", markdown=paths.REPORT.read_text(),
@@ -60,8 +101,3 @@ def retrain(params_path: str = str(DEFAULT_PARAMS), trigger: str = "schedule") -
     if paths.AUDIT.exists() and p.data.graph is not None:
         create_link_artifact(key="retrain-audit", link=paths.AUDIT.resolve().as_uri(), link_text=str(paths.AUDIT),
                              description="Self-contained audit report (map, constraints, generators, scorecard)")
-    summary["dvc"] = record_with_dvc(Path(params_path))
-    log.info("DVC: %s", summary["dvc"])
-    summary["version"] = register_version(p, summary, trigger)
-    log.info("generator version: %s", summary["version"])
-    return summary

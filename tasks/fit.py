@@ -19,8 +19,8 @@ def run(p: Params) -> list[str]:
     written = []
     for method in p.generators.methods:
         params = p.generators.params.get(method, {})
+        sampler = generators.make_generator(method, random_state=0, **params)  # rejects unknown/bad parameters now
         generators.check_minority_rows(method, params, n_minority)
-        sampler = generators.make_generator(method, random_state=0, **params)  # rejects unknown parameters now
         if "save_to" in sampler.get_params():  # a generator with learned weights (DAVID) trains once, here
             synthesize(train, p.data.spec(), method=method, sampling_strategy=p.generators.sampling_strategy,
                        params={**params, "save_to": str(paths.generator_dir(method))},

@@ -32,3 +32,9 @@ def augmented(method: str) -> Path:
 
 def generator_dir(method: str) -> Path:
     return GENERATORS / method
+
+
+# Every path a retraining run writes, in stage order (dvc.yaml's outs and metrics; a test holds them equal).
+# A flow run stages them in a run folder and switches them into place together (tasks/runs.py).
+OUTPUTS = (RAW, RAW_META, RAW_VALIDATION, TRAIN, TEST, GENERATORS, SYNTHETIC, AUGMENTED, SYNTHETIC_VALIDATION,
+           GENERATOR_DIAGNOSTICS, CONSTRAINTS, CAUSAL, FAIRNESS, EVALUATION, DECISION, SUMMARY, REPORT, AUDIT)

@@ -7,12 +7,9 @@ every gate has passed and the new version has been copied into the registry.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import shutil
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 
@@ -24,6 +21,7 @@ from augmentation.generators import store
 from augmentation.synthesis.classification import synthesize
 from tasks import batches, paths
 from tasks.params import Params
+from tasks.runs import inside  # noqa: F401  (the flow runs the stages inside the staging folder)
 from tasks.synthesize import causal_map
 from tasks.versions import registry
 
@@ -57,17 +55,6 @@ def prepare(p: Params, frame: pd.DataFrame, run_name: str) -> tuple[Path, Params
     staged = p.model_copy(update={"data": p.data.model_copy(update={"contract": absolute(p.data.contract),
                                                                     "graph": absolute(p.data.graph)})})
     return staging, staged
-
-
-@contextlib.contextmanager
-def inside(folder: Path) -> Iterator[None]:
-    """Run the stage functions (they use paths relative to the project) against ``folder``."""
-    before = Path.cwd()
-    os.chdir(folder)
-    try:
-        yield
-    finally:
-        os.chdir(before)
 
 
 def _mean_auc(results: dict, method: str) -> float:

@@ -140,7 +140,12 @@ def make_generator(name: str, *, random_state: Any, sampling_strategy: Any = "au
     if entry.needs_map:
         kwargs["causal_map"] = causal_map
     try:
-        return entry.sampler(**kwargs)
+        sampler = entry.sampler(**kwargs)
     except TypeError as exc:
         raise ConfigError(f"generator {name!r} does not take these parameters: {sorted(params)} ({exc})",
                           f"fix generators.params.{name} in params.yaml") from exc
+    try:  # the values' types and ranges now, as fit_resample would check them later (scikit-learn's constraints)
+        sampler._validate_params()
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"generator {name!r}: {exc}", f"fix generators.params.{name} in params.yaml") from exc
+    return sampler

@@ -53,7 +53,7 @@ def synthesize_with_diagnostics(
     features = spec.features(train)
     X = train[features]
     y = train[spec.target].to_numpy()
-    ratio = _ratio(y, sampling_strategy)
+    ratio = oversampling_ratio(y, sampling_strategy)
     with_map = generators.needs_map(method)
     if with_map and causal_map is None:
         raise DataError(f"generator {method!r} needs a causal map and none was given",
@@ -95,7 +95,8 @@ def augment(train: pd.DataFrame, synthetic: pd.DataFrame, method: str) -> pd.Dat
     return pd.concat([mark(train, REAL), mark(synthetic, method)], ignore_index=True)
 
 
-def _ratio(y: np.ndarray, sampling_strategy: float) -> float | str:
+def oversampling_ratio(y: np.ndarray, sampling_strategy: float) -> float | str:
+    """``sampling_strategy`` checked against the current minority/majority ratio of the 0/1 labels ``y``."""
     if not 0 < sampling_strategy <= 1:
         raise DataError(f"sampling_strategy must be in (0, 1], got {sampling_strategy}",
                         "set generators.sampling_strategy to the wanted minority/majority ratio, e.g. 1.0")

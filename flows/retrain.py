@@ -91,12 +91,13 @@ def retrain(params_path: str = str(DEFAULT_PARAMS), trigger: str = "schedule") -
 
 
 def _publish(p, summary: dict) -> None:
-    create_table_artifact(key="retrain-summary", table=summary["rows"],
+    create_table_artifact(key="retrain-summary", table=report.artifact_rows(summary),
                           description="Per method: AUC and F1 on the real hold-out, causal and fairness checks")
     create_markdown_artifact(key="retrain-report", markdown=paths.REPORT.read_text(),
                              description="Retraining run summary")
     if summary.get("scorecard"):
-        create_table_artifact(key="retrain-scorecard", table=summary["scorecard"],
+        create_table_artifact(key="retrain-scorecard", table=[{"method": r["method"], **r}  # method first
+                                                              for r in summary["scorecard"]],
                               description="Per generator: causal-fidelity scorecard and constraint counts")
     if paths.AUDIT.exists() and p.data.graph is not None:
         create_link_artifact(key="retrain-audit", link=paths.AUDIT.resolve().as_uri(), link_text=str(paths.AUDIT),

@@ -46,6 +46,17 @@ def decision_summary(decision: dict) -> dict:
                          for learner, d in decision["learners"].items()}}
 
 
+def artifact_rows(summary: dict) -> list[dict]:
+    """The summary table as a person reads it in the Prefect UI: the method first, its verdict, each learner's
+    AUC and F1, then the checks. A table artifact keeps this key order (summary.json's keys are sorted)."""
+    word = {True: "pass", False: "FAIL", None: "n/a"}
+    learners = summary["learners"]
+    return [{"method": r["method"], "verdict": word[r["passed"]],
+             **{f"{name} AUC": r[f"{name}_roc_auc"] for name in learners},
+             **{f"{name} F1": r[f"{name}_f1"] for name in learners},
+             "causal": word[r["causal"]], "fairness": word[r["fairness"]]} for r in summary["rows"]]
+
+
 def scorecard_rows(p: Params, causal: dict) -> list[dict]:
     """One row per generator: every scorecard number and verdict, and the constraint counts."""
     constraints = gates.read(paths.CONSTRAINTS) if paths.CONSTRAINTS.exists() else {}

@@ -11,6 +11,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.links import report_link
 from flows.user_errors import fails_cleanly, run_task
 from tasks import (
     causal,
@@ -100,5 +101,5 @@ def _publish(p, summary: dict) -> None:
                                                               for r in summary["scorecard"]],
                               description="Per generator: causal-fidelity scorecard and constraint counts")
     if paths.AUDIT.exists() and p.data.graph is not None:
-        create_link_artifact(key="retrain-audit", link=paths.AUDIT.resolve().as_uri(), link_text=str(paths.AUDIT),
+        create_link_artifact(key="retrain-audit", link=report_link(paths.AUDIT), link_text=str(paths.AUDIT),
                              description="Self-contained audit report (map, constraints, generators, scorecard)")

@@ -67,9 +67,13 @@ def start_server(port: int, *, home: Path, log: Path, timeout: float = 120.0) ->
 
 
 def main() -> None:
-    """Serve every deployment until interrupted (PREFECT_API_URL names the server)."""
+    """Serve every deployment until interrupted (PREFECT_API_URL names the server), and the reports over HTTP."""
     from prefect import serve
 
+    from flows.links import serve_reports
+
+    url = serve_reports(int(os.environ.get("OVERSAMPLE_REPORTS_PORT", "0")))
+    print(f"reports (audit page, drift reports) served at {url}", flush=True)
     serve(*deployments(), print_starting_message=True)
 
 

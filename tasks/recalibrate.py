@@ -69,26 +69,23 @@ def inside(folder: Path) -> Iterator[None]:
         os.chdir(before)
 
 
-def _option_scores(p: Params, name: str | dict[str, str], train: pd.DataFrame, test: pd.DataFrame, *,
+def _option_scores(p: Params, options: dict[str, str], train: pd.DataFrame, test: pd.DataFrame, *,
                    learners: dict[str, dict], generator_params: dict[str, dict]) -> dict[str, float]:
-    """Per learner, the decision's option ``name`` (e.g. ``threshold``, ``smote+threshold``; a dict gives one per
-    learner) fitted on ``train`` as the recommend stage fits it (resampling, map constraints and threshold search
-    inside), scored once on ``test`` by the decision's metric."""
-    objective = p.recommend.objective()
-    spec = p.data.spec()
+    """Per learner, its decision option (``options[learner]``: ``threshold``, ``smote+threshold``, ...) fitted on
+    ``train`` as the recommend stage fits it (resampling, the map's constraints and the threshold search inside),
+    scored once on ``test`` by the decision's metric."""
+    objective, spec = p.recommend.objective(), p.data.spec()
+    the_map = None
+    if p.data.graph is not None and any(o.removesuffix(TUNED) in generators.REGISTRY for o in options.values()):
+        from tasks.causal import load_map
+        the_map = load_map(p.data.graph)
     out = {}
-    for learner, learner_params in learners.items():
-        option = name[learner] if isinstance(name, dict) else name
+    for learner, option in options.items():
         generator = option.removesuffix(TUNED)
-        with_generator = generator in generators.REGISTRY
-        the_map = None
-        if p.data.graph is not None and with_generator:
-            from tasks.causal import load_map
-            the_map = load_map(p.data.graph)
-        options = candidates(spec, train, learner=learner, learner_params=learner_params,
-                             generators=[generator] if with_generator else [], objective=objective,
-                             generator_params=generator_params, causal_map=the_map, constraints=p.constraints.mode)
-        chosen = next(o for o in options if o.name == option)
+        built = candidates(spec, train, learner=learner, learner_params=learners[learner],
+                           generators=[generator] if generator in generators.REGISTRY else [], objective=objective,
+                           generator_params=generator_params, causal_map=the_map, constraints=p.constraints.mode)
+        chosen = next(o for o in built if o.name == option)
         pred, _ = fit_predict(chosen, train, test, spec, seed=p.seed, real_rate=float(train[spec.target].mean()))
         out[learner] = scores(test[spec.target].to_numpy(), pred, objective, metrics=[objective.metric])[
             objective.metric]
@@ -112,7 +109,7 @@ def active_on_new_holdout(p: Params, staging: Path) -> dict:
     else:  # a version recorded before decisions were stored: the decision's own default, its simpler baseline
         baseline = "threshold" if p.recommend.metric in LABEL_METRICS else "none"
         options, source = {learner: baseline for learner in learners}, "baseline (no decision recorded)"
-    per_learner = _option_scores(p, options, train, test, learners={k: learners[k] for k in options},
+    per_learner = _option_scores(p, options, train, test, learners=learners,
                                  generator_params=active["params"]["generators"]["params"])
     return {"version": active["id"], "source": source, "options": options, "metric": p.recommend.metric,
             "per_learner": {k: round(v, 4) for k, v in per_learner.items()},
@@ -140,8 +137,8 @@ def gates(p: Params, staging: Path, active: dict) -> list[dict]:
     out.append({"gate": "causal", "passed": row["causal"] is not False, "detail": f"{best}: {row['causal']}"})
     out.append({"gate": "fairness", "passed": row["fairness"] is not False, "detail": f"{best}: {row['fairness']}"})
     option = new_option(p, best)
-    new = _option_scores(p, option, pd.read_parquet(staging / paths.TRAIN), pd.read_parquet(staging / paths.TEST),
-                         learners={k: p.evaluate.learners[k] for k in active["options"]},
+    new = _option_scores(p, {learner: option for learner in active["options"]}, pd.read_parquet(staging / paths.TRAIN),
+                         pd.read_parquet(staging / paths.TEST), learners=dict(p.evaluate.learners),
                          generator_params=p.generators.params)
     new = {learner: round(value, 4) for learner, value in new.items()}
     new_mean = round(sum(new.values()) / len(new), 4)

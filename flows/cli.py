@@ -116,43 +116,59 @@ def _columns(text: Optional[str]) -> list[str]:
 
 @_command(app)
 def recommend(data: Path = typer.Option(..., help="CSV or Parquet file"), target: str = typer.Option(...),
-              metric: str = typer.Option("f1", help="f1 | balanced_accuracy | recall_at_precision | cost | roc_auc | "
-                                                    "pr_auc | log_loss"),
-              methods: str = typer.Option("random,smote", help="comma-separated generators to consider"),
-              learners: str = typer.Option("cart,logreg", help="comma-separated: cart, logreg, hgb"),
+              metric: Optional[str] = typer.Option(None, help="f1 (default) | balanced_accuracy | "
+                                                   "recall_at_precision | cost | roc_auc | pr_auc | log_loss; "
+                                                   "regression: rare_rmse (default) | weighted_mse | rmse | mse | "
+                                                   "mape | median_ae"),
+              methods: Optional[str] = typer.Option(None, help="comma-separated generators to consider (default: "
+                                                    "random,smote; regression: random,smoter,gaussian_noise,david)"),
+              learners: Optional[str] = typer.Option(None, help="comma-separated: cart, logreg, hgb (default: "
+                                                     "cart,logreg); regression: gbm, linear (default: both)"),
               min_precision: float = typer.Option(0.5, help="recall_at_precision: the precision to reach"),
               cost_fp: float = typer.Option(1.0, "--cost-fp", help="cost: price of a false alarm"),
               cost_fn: float = typer.Option(1.0, "--cost-fn", help="cost: price of a missed minority case"),
+              alpha: float = typer.Option(0.5, help="regression: rarity weight w ∝ 1/density(y)^alpha "
+                                                    "(the rare region; weighted_mse's weights)"),
               folds: int = typer.Option(3, help="validation folds on the training part"),
+              repeats: int = typer.Option(2, help="regression: repeats of the validation folds"),
               seed: int = typer.Option(0), test_size: float = typer.Option(0.25),
               positive: Optional[str] = typer.Option(None), categorical: Optional[str] = typer.Option(None),
+              task: str = typer.Option("auto", help=TASK_HELP),
               out: Path = typer.Option(..., help="decision JSON")) -> None:
     """Which option to deploy, per learner: no oversampling, a tuned threshold, class weights or a generator.
 
     Validated on the training part only (resampling and threshold tuning inside the folds); the chosen option
-    and its baseline are then scored once on the held-out part.
+    and its baseline are then scored once on the held-out part. Regression (a continuous target): no oversampling
+    or a rare-region generator, chosen by an error on rare targets over repeated folds.
     """
     from rich.progress import Progress
     from sklearn.model_selection import train_test_split
 
-    from augmentation import generators
     from augmentation.data import io
+    from augmentation.seeding import derive_seed
+    frame = io.read_table(data)
+    if _task(frame, target, task) == "regression":
+        _recommend_regression(frame, data, target, metric=metric or "rare_rmse", alpha=alpha,
+                              methods=methods or "random,smoter,gaussian_noise,david",
+                              learners=learners or "gbm,linear", folds=folds, repeats=repeats, seed=seed,
+                              test_size=test_size, categorical=categorical, out=out)
+        return
+    from augmentation import generators
     from augmentation.evaluation.decision import Objective
     from augmentation.evaluation.decision import recommend as decide
-    from augmentation.seeding import derive_seed
     from tasks.params import Evaluate
-    objective = Objective(metric=metric, min_precision=min_precision, cost_false_positive=cost_fp,
+    objective = Objective(metric=metric or "f1", min_precision=min_precision, cost_false_positive=cost_fp,
                           cost_false_negative=cost_fn)
-    names = _columns(methods)
+    names = _columns(methods or "random,smote")
     for name in names:
         generators.min_minority_rows(name, {})  # an unknown name fails here, before any work
     from augmentation.learners import LEARNERS
-    unknown = [name for name in _columns(learners) if name not in LEARNERS]
+    unknown = [name for name in _columns(learners or "cart,logreg") if name not in LEARNERS]
     if unknown:
         from augmentation.errors import ConfigError
         raise ConfigError(f"unknown learner(s) {unknown}", f"use --learners with names from {list(LEARNERS)}")
-    chosen_learners = {name: Evaluate().learners.get(name, {}) for name in _columns(learners)}
-    checked, spec = _classification_table(io.read_table(data), target, positive, categorical)
+    chosen_learners = {name: Evaluate().learners.get(name, {}) for name in _columns(learners or "cart,logreg")}
+    checked, spec = _classification_table(frame, target, positive, categorical)
     if folds < 2:
         from augmentation.errors import ConfigError
         raise ConfigError(f"--folds must be at least 2, got {folds}", "pass --folds 3")
@@ -163,7 +179,38 @@ def recommend(data: Path = typer.Option(..., help="CSV or Parquet file"), target
         decisions = decide(train.reset_index(drop=True), test.reset_index(drop=True), spec, learners=chosen_learners,
                            generators=names, objective=objective, folds=folds, seed=seed,
                            progress=lambda what: bar.update(job, advance=1, description=what))
-    io.write_json({"data": str(data), "target": target, "seed": seed, "metric": metric, "learners": decisions}, out)
+    io.write_json({"data": str(data), "target": target, "seed": seed, "metric": objective.metric,
+                   "learners": decisions}, out)
+    for decision in decisions.values():
+        typer.echo(decision["sentence"])
+    typer.echo(f"wrote {out}")
+
+
+def _recommend_regression(frame, data: Path, target: str, *, metric: str, alpha: float, methods: str, learners: str,
+                          folds: int, repeats: int, seed: int, test_size: float, categorical: Optional[str],
+                          out: Path) -> None:
+    from rich.progress import Progress
+    from sklearn.model_selection import train_test_split
+
+    from augmentation.data import io
+    from augmentation.data.table import infer_spec
+    from augmentation.evaluation.regression_decision import RegressionObjective
+    from augmentation.evaluation.regression_decision import recommend as decide
+    from augmentation.seeding import derive_seed
+    from augmentation.synthesis.regression import check_regression_table
+    objective = RegressionObjective(metric=metric, alpha=alpha)  # a bad metric fails here, before any work
+    spec = infer_spec(frame, target, categorical=_columns(categorical), regression=True)
+    checked = check_regression_table(frame, spec, source="--data")
+    train, test = train_test_split(checked, test_size=test_size, random_state=derive_seed(seed, "split"))
+    names = _columns(methods)
+    with Progress(transient=True) as bar:
+        job = bar.add_task("validating", total=len(_columns(learners)) * (1 + len(names)))
+        decisions = decide(train.reset_index(drop=True), test.reset_index(drop=True), spec,
+                           learners={name: {} for name in _columns(learners)}, generators=names, objective=objective,
+                           folds=folds, repeats=repeats, seed=seed,
+                           progress=lambda what: bar.update(job, advance=1, description=what))
+    io.write_json({"data": str(data), "target": target, "task": "regression", "seed": seed, "metric": metric,
+                   "alpha": alpha, "learners": decisions}, out)
     for decision in decisions.values():
         typer.echo(decision["sentence"])
     typer.echo(f"wrote {out}")

@@ -175,7 +175,7 @@ class Monitor(Section):
 
 class Recalibrate(Section):
     window_rows: int = Field(20_000, ge=100)  # the most recent rows (reference data, then batches) to refit on
-    tolerance: float = Field(0.01, ge=0)      # the new generator may lose at most this much mean AUC
+    tolerance: float = Field(0.01, ge=0)      # the new generator may lose at most this much of recommend.metric
     registry: str = "models/registry"
 
 

@@ -1,8 +1,10 @@
 """Recalibration: refit on the recent data window in a staging folder, then judge the new version by its gates.
 
 The pipeline's own stage functions (validate, split, fit, synthesize, causal, fairness, evaluate,
-report) run unchanged inside a staging folder, so nothing the active version uses is touched until
-every gate has passed and the new version has been copied into the registry.
+recommend, report) run unchanged inside a staging folder, so nothing the active version uses is touched until
+every gate has passed and the new version has been copied into the registry. The performance gate holds the
+new best generator against what the active version recommends deploying (its stored decision), not a fixed
+method: both are fitted as the recommend stage fits options and scored on the same new hold-out.
 """
 
 from __future__ import annotations
@@ -16,13 +18,10 @@ import pandas as pd
 from augmentation import generators
 from augmentation.data import io
 from augmentation.errors import OversamplingError
-from augmentation.evaluation.protocol import evaluate_methods, generation_seed
-from augmentation.generators import store
-from augmentation.synthesis.classification import synthesize
+from augmentation.evaluation.decision import LABEL_METRICS, LOWER_IS_BETTER, TUNED, candidates, fit_predict, scores
 from tasks import batches, paths
 from tasks.params import Params
 from tasks.runs import inside  # noqa: F401  (the flow runs the stages inside the staging folder)
-from tasks.synthesize import causal_map
 from tasks.versions import registry
 
 STAGING = Path("data/recalibration")
@@ -57,40 +56,62 @@ def prepare(p: Params, frame: pd.DataFrame, run_name: str) -> tuple[Path, Params
     return staging, staged
 
 
-def _mean_auc(results: dict, method: str) -> float:
-    by_learner = results[method]
-    return sum(m["roc_auc"]["mean"] for m in by_learner.values()) / len(by_learner)
+def _option_scores(p: Params, options: dict[str, str], train: pd.DataFrame, test: pd.DataFrame, *,
+                   learners: dict[str, dict], generator_params: dict[str, dict]) -> dict[str, float]:
+    """Per learner, its decision option (``options[learner]``: ``threshold``, ``smote+threshold``, ...) fitted on
+    ``train`` as the recommend stage fits it (resampling, the map's constraints and the threshold search inside),
+    scored once on ``test`` by the decision's metric."""
+    objective, spec = p.recommend.objective(), p.data.spec()
+    the_map = None
+    if p.data.graph is not None and any(o.removesuffix(TUNED) in generators.REGISTRY for o in options.values()):
+        from tasks.causal import load_map
+        the_map = load_map(p.data.graph)
+    out = {}
+    for learner, option in options.items():
+        generator = option.removesuffix(TUNED)
+        built = candidates(spec, train, learner=learner, learner_params=learners[learner],
+                           generators=[generator] if generator in generators.REGISTRY else [], objective=objective,
+                           generator_params=generator_params, causal_map=the_map, constraints=p.constraints.mode)
+        chosen = next(o for o in built if o.name == option)
+        pred, _ = fit_predict(chosen, train, test, spec, seed=p.seed, real_rate=float(train[spec.target].mean()))
+        out[learner] = scores(test[spec.target].to_numpy(), pred, objective, metrics=[objective.metric])[
+            objective.metric]
+    return out
 
 
 def active_on_new_holdout(p: Params, staging: Path) -> dict:
-    """The active version's best generator, trained as it was, scored on the new window's real hold-out."""
+    """The active version's recommended option per learner (the decision stored with it), trained on that version's
+    training rows, scored on the new window's real hold-out by the decision's metric."""
     reg = registry(p)
     active = reg.active()
-    method = active["metrics"]["best_generator"]
     folder = reg.path(active["id"])
     train, test = pd.read_parquet(folder / "data/train.parquet"), pd.read_parquet(staging / paths.TEST)
-    spec = p.data.spec()
-    if method is None:
-        return {"version": active["id"], "method": None, "mean_auc": None}
+    learners = {name: params for name, params in active["params"]["evaluate"]["learners"].items()
+                if name in p.evaluate.learners}
+    stored = folder / "metrics/decision.json"
+    if stored.is_file():
+        decided = json.loads(stored.read_text())["learners"]
+        options = {learner: decided[learner]["chosen"] for learner in learners if learner in decided}
+        source = "recommended"
+    else:  # a version recorded before decisions were stored: the decision's own default, its simpler baseline
+        baseline = "threshold" if p.recommend.metric in LABEL_METRICS else "none"
+        options, source = {learner: baseline for learner in learners}, "baseline (no decision recorded)"
+    per_learner = _option_scores(p, options, train, test, learners=learners,
+                                 generator_params=active["params"]["generators"]["params"])
+    return {"version": active["id"], "source": source, "options": options, "metric": p.recommend.metric,
+            "per_learner": {k: round(v, 4) for k, v in per_learner.items()},
+            "mean": round(sum(per_learner.values()) / len(per_learner), 4)}
 
-    the_map = causal_map(p, train) if generators.needs_map(method) else None  # scm: the map it was fitted with
 
-    def rows(name: str, repeat: int) -> pd.DataFrame:
-        record = store.load(folder / "generators" / name, train)
-        return synthesize(train, spec, method=name, params=record["params"],
-                          sampling_strategy=record["sampling_strategy"], causal_map=the_map,
-                          random_state=record["seed"] if repeat == 0 else generation_seed(p.seed, name, repeat))
-
-    results = evaluate_methods(train, test, spec, generators=[method], synthetic_rows=rows,
-                               learners=p.evaluate.learners, repeats=p.evaluate.repeats,
-                               threshold=p.evaluate.threshold, seed=p.seed)
-    return {"version": active["id"], "method": method, "mean_auc": round(_mean_auc(results, method), 4)}
+def new_option(p: Params, best: str) -> str:
+    """The new best generator as the decision compares generators: at its own tuned threshold for a label metric."""
+    return best + TUNED if p.recommend.metric in LABEL_METRICS else best
 
 
 def gates(p: Params, staging: Path, active: dict) -> list[dict]:
-    """Causal and fairness checks of the new best generator, and its hold-out AUC against the active one."""
+    """Causal and fairness checks of the new best generator, and its hold-out score against the active version's
+    recommended option (per learner, the decision's metric, the same new hold-out)."""
     summary = json.loads((staging / paths.SUMMARY).read_text())
-    evaluation = json.loads((staging / paths.EVALUATION).read_text())
     best = summary["best_generator"]
     out = [{"gate": "contract", "passed": True, "detail": "every generator's synthetic rows meet the data contract"}]
     if best is None:
@@ -102,16 +123,24 @@ def gates(p: Params, staging: Path, active: dict) -> list[dict]:
     row = next(r for r in summary["rows"] if r["method"] == best)
     out.append({"gate": "causal", "passed": row["causal"] is not False, "detail": f"{best}: {row['causal']}"})
     out.append({"gate": "fairness", "passed": row["fairness"] is not False, "detail": f"{best}: {row['fairness']}"})
-    new_auc = round(_mean_auc(evaluation, best), 4)
-    if active["mean_auc"] is None:
-        out.append({"gate": "hold-out performance", "passed": True,
-                    "detail": f"new {best} AUC {new_auc:.4f}; the active version has no generator to compare"})
-    else:
-        floor = active["mean_auc"] - p.recalibrate.tolerance
-        out.append({"gate": "hold-out performance", "passed": new_auc >= floor,
-                    "detail": f"new {best} mean AUC {new_auc:.4f} vs active {active['version']} "
-                              f"{active['method']} {active['mean_auc']:.4f} on the same new hold-out "
-                              f"(must be at least {floor:.4f}, tolerance {p.recalibrate.tolerance})"})
+    option = new_option(p, best)
+    new = _option_scores(p, {learner: option for learner in active["options"]}, pd.read_parquet(staging / paths.TRAIN),
+                         pd.read_parquet(staging / paths.TEST), learners=dict(p.evaluate.learners),
+                         generator_params=p.generators.params)
+    new = {learner: round(value, 4) for learner, value in new.items()}
+    new_mean = round(sum(new.values()) / len(new), 4)
+    metric, tolerance = active["metric"], p.recalibrate.tolerance
+    lower = metric in LOWER_IS_BETTER
+    bound = active["mean"] + tolerance if lower else active["mean"] - tolerance
+    against = ", ".join(f"{learner}: {o}" for learner, o in active["options"].items())
+    out.append({"gate": "hold-out performance", "passed": new_mean <= bound if lower else new_mean >= bound,
+                "metric": metric, "new": {"option": option, "mean": new_mean, "per_learner": new},
+                "compared_with": {"version": active["version"], "options": active["options"],
+                                  "source": active["source"], "mean": active["mean"],
+                                  "per_learner": active["per_learner"]},
+                "detail": f"new {option} mean {metric} {new_mean:.4f} vs active {active['version']}'s "
+                          f"{active['source']} option ({against}) {active['mean']:.4f} on the same new hold-out "
+                          f"(must be at {'most' if lower else 'least'} {bound:.4f}, tolerance {tolerance})"})
     return out
 
 

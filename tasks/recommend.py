@@ -2,6 +2,9 @@
 
 Options: no oversampling at 0.5 (`none`), the same model with a tuned threshold (`threshold`), class weights, and
 every generator that passed its gates, with and without a tuned threshold (augmentation/evaluation/decision.py).
+With a causal map (data.graph) the generators' rows pass its constraints (constraints.mode) inside every fold.
+The pipeline's target is a label (classification); a continuous target's decision is `oversample recommend
+--task regression` (augmentation/evaluation/regression_decision.py).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import pandas as pd
 
 from augmentation import generators
 from augmentation.data import io
-from augmentation.evaluation.decision import LOWER_IS_BETTER, recommend
+from augmentation.evaluation.decision import recommend
 from tasks import gates, paths, stage
 from tasks.params import Params
 
@@ -22,17 +25,22 @@ def run(p: Params) -> list[str]:
     eligible = [m for m in p.generators.methods if verdicts[m]["passed"]]
     left_out = {m: {k: v for k, v in verdicts[m].items() if k != "passed"} for m in p.generators.methods
                 if m not in eligible}
+    # With a causal map, the options' synthetic rows pass its constraints (constraints.mode) as the synthesize
+    # stage's do, so the decision validates the rows that would be deployed; scm needs the map in any case.
     the_map = None
-    if p.data.graph is not None and any(generators.needs_map(m) for m in eligible):
+    if p.data.graph is not None and eligible and (p.constraints.mode != "off"
+                                                  or any(generators.needs_map(m) for m in eligible)):
         from tasks.causal import load_map
         the_map = load_map(p.data.graph)
     log = stage.logger(__name__)
     decisions = recommend(train, test, p.data.spec(), learners=p.evaluate.learners, generators=eligible,
                           objective=p.recommend.objective(), folds=p.recommend.folds, seed=p.seed,
-                          generator_params=p.generators.params, causal_map=the_map, n_bootstrap=p.recommend.bootstrap,
+                          generator_params=p.generators.params, causal_map=the_map, constraints=p.constraints.mode,
+                          n_bootstrap=p.recommend.bootstrap,
                           progress=lambda what: log.info("validated %s", what))
     best = max(decisions, key=lambda learner: _signed(decisions[learner], p.recommend.metric))
     result = {"metric": p.recommend.metric, "objective": p.recommend.model_dump(), "folds": p.recommend.folds,
+              "constraints": p.constraints.mode if the_map is not None else "no causal map",
               "generators_considered": eligible, "generators_left_out": left_out, "learners": decisions,
               "best_learner": best,
               "headline": headline(best, decisions, p.recommend.metric)}
@@ -50,7 +58,7 @@ def headline(best: str, decisions: dict, metric: str) -> str:
 
 def _signed(decision: dict, metric: str) -> float:
     value = decision["validated"][decision["chosen"]][metric]
-    return -value if metric in LOWER_IS_BETTER else value
+    return -value if decision["lower_is_better"] else value
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ from tasks.params import Params
 # Where each pipeline output lives inside a version folder.
 DATA_FILES = {"data/raw.parquet": paths.RAW, "data/train.parquet": paths.TRAIN, "data/test.parquet": paths.TEST}
 METRIC_FILES = {"metrics/evaluation.json": paths.EVALUATION, "metrics/causal.json": paths.CAUSAL,
-                "metrics/fairness.json": paths.FAIRNESS, "metrics/summary.json": paths.SUMMARY,
+                "metrics/fairness.json": paths.FAIRNESS, "metrics/decision.json": paths.DECISION,
+                "metrics/summary.json": paths.SUMMARY,
                 "reports/summary.md": paths.REPORT}
 
 

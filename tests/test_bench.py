@@ -237,3 +237,42 @@ def test_rank_statistics_match_the_published_tables():
     assert (vs.loc["a", ["wins", "ties", "losses"]].tolist(), vs.loc["b", ["wins", "ties", "losses"]].tolist()) == \
         ([4, 0, 0], [0, 2, 2])
     assert stats.versus_baseline(table[["none"]]).empty
+
+
+def test_smote_with_cart_runs_on_nine_minority_rows(tmp_path):
+    """CART's grid search fits the sampler on its inner folds, which hold fewer minority rows than the training part:
+    the neighbour count must fit those (the glass sets of the study suite failed every SMOTE+CART fit)."""
+    from augmentation import generators
+    from augmentation.bench.cells import Cell, cached_cell
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(150, 4))
+    y = np.zeros(150, dtype=int)
+    y[:9] = 1
+    X[:9] += 1.5
+    pd.DataFrame(X).assign(y=y).to_csv(tmp_path / "nine.csv", index=False)
+    path = load_dataset(f"{tmp_path / 'nine.csv'}:y", tmp_path / "cache")
+    # paper protocol: 6 minority training rows; CART's 3 inner folds train on 4, so SMOTE gets k = 3, not 5
+    assert generators.fold_minority(6, 3) == 4
+    assert generators.fit_neighbours("smote", {}, generators.fold_minority(6, 3)) == {"k_neighbors": 3}
+    record = cached_cell(Cell(dataset="nine", method="smote", learner="cart", seed=0, protocol="paper", copies=1),
+                         path, tmp_path / "cache")
+    assert record["status"] == "ok", record["error"]
+    assert record["n_minority"] == 9 and 0 <= record["roc_auc"] <= 1
+
+
+def test_a_multi_line_error_stays_on_one_row_of_the_failed_cells_table(tmp_path):
+    error = ("ValueError: \nAll the 36 fits failed.\nIt is very likely that your model is misconfigured.\n"
+             "a | b (at _validation.py:528)")
+    base = {"method": "smote", "learner": "cart", "seed": 0, "protocol": "paper", "copies": 1, "params": "{}",
+            "seconds": 0.1, "key": "k"}
+    records = [{**base, "dataset": "glass5", "status": "error", "error": error},
+               {**base, "dataset": "glass6", "status": "error", "error": "ValueError: one line"}]
+    text = write_report(results_frame(records), tmp_path / "out", title="t", command="c", wall_seconds=1,
+                        machine="m").read_text()
+    table = text[text.index("## Failed cells"):].strip().splitlines()[2:]
+    assert len(table) == 4, table  # the header's two lines and one line per failed cell
+    glass5 = next(line for line in table if line.startswith("| glass5 |"))
+    assert "ValueError: All the 36 fits failed. It is very likely" in glass5 and "a \\| b" in glass5
+    cells = [c for c in glass5.replace("\\|", "").split("|")][1:-1]
+    assert len(cells) == 6, glass5  # an escaped pipe is text, not a column

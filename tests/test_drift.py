@@ -250,3 +250,36 @@ def test_one_bad_batch_never_blocks_the_queue_and_a_batch_without_minority_rows_
     assert survivors["drifted"]  # a week without a single death moved the minority rate: news, not an error
     assert good["current_rows"] > 30 and len(good["columns"]) == 9
     assert not list(Path("data/incoming").iterdir())
+
+
+def test_the_performance_gate_holds_a_new_generator_against_the_recommended_option(site):
+    """Not against a fixed method: the active version's stored decision names, per learner, the option it deploys;
+    the gate refits that option on the version's own rows and scores it on the new hold-out beside the new generator.
+    The site's own outputs stand in for a recalibration's staging folder (same rows: no refit needed)."""
+    from tasks import recalibrate as recal
+    from tasks.params import load_params
+
+    p = load_params("params.yaml")
+    stored = json.loads(Path("models/registry/v1/metrics/decision.json").read_text())
+    assert stored == json.loads(Path("metrics/decision.json").read_text())  # the decision is part of the version
+    recommended = {learner: d["chosen"] for learner, d in stored["learners"].items()}
+
+    active = recal.active_on_new_holdout(p, Path("."))
+    assert active["options"] == recommended and active["source"] == "recommended" and active["metric"] == "f1"
+    (gate,) = [g for g in recal.gates(p, Path("."), active) if g["gate"] == "hold-out performance"]
+    best = json.loads(Path("metrics/summary.json").read_text())["best_generator"]
+    assert gate["new"]["option"] == f"{best}+threshold"  # a generator at its own tuned threshold, for F1
+    assert gate["compared_with"]["options"] == recommended
+    assert gate["passed"] == (gate["new"]["mean"] >= gate["compared_with"]["mean"] - p.recalibrate.tolerance)
+    against = ", ".join(f"{learner}: {option}" for learner, option in recommended.items())
+    assert f"vs active v1's recommended option ({against})" in gate["detail"], gate["detail"]
+    # the scores are the decision's metric on the hold-out, per learner, not a fixed method's AUC
+    assert set(gate["new"]["per_learner"]) == set(recommended)
+    assert all(0 <= v <= 1 for v in [*gate["new"]["per_learner"].values(),
+                                     *gate["compared_with"]["per_learner"].values()])
+
+    # A version recorded before decisions were stored is held to the decision's own default, its baseline.
+    Path("models/registry/v1/metrics/decision.json").unlink()
+    older = recal.active_on_new_holdout(p, Path("."))
+    assert older["options"] == {learner: "threshold" for learner in recommended}
+    assert older["source"] == "baseline (no decision recorded)"

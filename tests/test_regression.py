@@ -150,3 +150,82 @@ def test_cli_regression_bad_target_one_message(tmp_path):
     assert result.exit_code == 2
     assert "is constant" in result.output and "fix:" in result.output
     assert (tmp_path / "out.csv").read_bytes() == before
+
+
+# -- the decision for a continuous target (augmentation/evaluation/regression_decision.py) ------------------------
+
+def noise_target(rows: int = 800, seed: int = 1) -> pd.DataFrame:
+    """A symmetric target the features say nothing about: no oversampling of its rare tails can predict them."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(rng.normal(size=(rows, 3)), columns=["a", "b", "c"]).assign(y=rng.normal(size=rows))
+
+
+def linear_target(rows: int = 800, seed: int = 0) -> pd.DataFrame:
+    """y = linear + noise: the rows with extreme targets have extreme noise too, so a model fitted to all rows
+    underestimates them; oversampling the rare region really lowers the rare-region error."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(rows, 3))
+    return pd.DataFrame(X, columns=["a", "b", "c"]).assign(y=1.5 * X[:, 0] - X[:, 1] + 0.5 * X[:, 2]
+                                                           + rng.normal(size=rows))
+
+
+def _split(frame: pd.DataFrame):
+    from sklearn.model_selection import train_test_split
+
+    train, test = train_test_split(frame, test_size=0.25, random_state=0)
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def test_where_oversampling_cannot_help_a_regression_target_the_answer_is_no_oversampling():
+    from augmentation.evaluation.regression_decision import recommend
+
+    train, test = _split(noise_target())
+    decision = recommend(train, test, TableSpec(target="y"), learners={"linear": {}},
+                         generators=["random", "smoter", "gaussian_noise"], n_bootstrap=200)["linear"]
+    assert decision["chosen"] == "none" and decision["baseline"] == "none", decision["gain_over_baseline"]
+    assert decision["sentence"].startswith("linear: no oversampling")
+    assert decision["metric"] == "rare_rmse" and decision["lower_is_better"]
+    assert set(decision["validated"]) == {"none", "random", "smoter", "gaussian_noise"}
+    assert set(decision["holdout"]) == {"chosen", "baseline"} and "rare_rmse" in decision["holdout"]["chosen"]
+    json.dumps(decision, allow_nan=False)
+
+
+def test_where_the_rare_region_is_underfit_a_generator_is_chosen_with_an_interval_above_zero():
+    from augmentation.evaluation.regression_decision import recommend
+
+    train, test = _split(linear_target())
+    decision = recommend(train, test, TableSpec(target="y"), learners={"linear": {}},
+                         generators=["random", "smoter"], n_bootstrap=200)["linear"]
+    assert decision["chosen"] in {"random", "smoter"}, decision["gain_over_baseline"]
+    assert decision["gain_over_baseline"]["ci95"][0] > 0
+    assert decision["sentence"].startswith(f"linear: oversample with {decision['chosen']}")
+    # the chosen option is validated better than none, and it is checked once on the hold-out
+    validated = decision["validated"]
+    assert validated[decision["chosen"]]["rare_rmse"] < validated["none"]["rare_rmse"]
+    assert decision["holdout"]["chosen"]["rare_rmse"] < decision["holdout"]["baseline"]["rare_rmse"]
+
+
+def test_cli_recommend_regression_and_its_bad_input(tmp_path):
+    path = tmp_path / "noise.csv"
+    noise_target(400).to_csv(path, index=False)
+    out = tmp_path / "decision.json"
+    runner = CliRunner()
+    done = runner.invoke(app, ["recommend", "--data", str(path), "--target", "y", "--task", "regression",
+                               "--methods", "random,smoter", "--learners", "linear", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    saved = json.loads(out.read_text())
+    assert saved["task"] == "regression" and saved["learners"]["linear"]["chosen"] == "none"
+    assert "linear: no oversampling" in done.output
+    before = out.read_bytes()
+    small = tmp_path / "small.csv"
+    noise_target(40).to_csv(small, index=False)  # 30 training rows: 3 in the rarest 10%, 3 folds need 6
+    for data, args, message in (
+            (path, ["--metric", "f1"], "unknown regression decision metric 'f1'"),
+            (path, ["--learners", "cart"], "unknown regression learner(s) ['cart']"),
+            (path, ["--methods", "smote"], "unknown regression generator(s) ['smote']"),
+            (small, [], "3 rare-target training rows (the rarest 10%) are too few for 3-fold validation")):
+        done = runner.invoke(app, ["recommend", "--data", str(data), "--target", "y", "--task", "regression",
+                                   "--out", str(out), *args])
+        assert done.exit_code == 2 and message in done.output and "fix:" in done.output, done.output
+        assert "Traceback" not in done.output and done.output.count("error:") == 1, done.output
+    assert out.read_bytes() == before

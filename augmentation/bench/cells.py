@@ -39,6 +39,7 @@ RATIO_GRID = (0.25, 0.5, 0.75, 1.0)  # minority / majority after resampling; 1.0
 THRESHOLD, AUTO = "threshold", "auto"  # methods of the benchmark beside the registry's generators
 AUTO_GENERATORS = ("random", "smote")  # what `auto` may choose besides none, threshold and class_weight
 CART_GRID = {"criterion": ["gini", "entropy"], "max_depth": [3, 5, 10, 20, 50, 100]}  # the paper's 3…100
+INNER_FOLDS = 3  # CART's grid search and every threshold search
 
 
 @dataclass(frozen=True)
@@ -154,11 +155,13 @@ def run_cell(cell: Cell, data_path: str | Path) -> dict[str, Any]:
                         choices.append(choice)
                         by_ratio.setdefault(ratio, []).append(scores)
                         continue
-                    sampler = None if base else _resample(cell.method, params, ratio, rs, n_min)
+                    # CART's grid search fits the sampler on its inner folds, which hold fewer minority rows
+                    sampler = None if base else _resample(cell.method, params, ratio, rs, n_min,
+                                                          inner_folds=INNER_FOLDS if cell.learner == "cart" else None)
                     model = _learner(cell.learner, "balanced" if cell.method == "class_weight" else None, rs, sampler)
                     cut = 0.5
                     if cell.method == THRESHOLD:
-                        model = tuned_threshold(model, Objective(), seed=rs)
+                        model = tuned_threshold(model, Objective(), seed=rs, folds=INNER_FOLDS)
                     model.fit(np.asarray(Xtr, dtype=float), np.asarray(ytr))
                     if cell.method == THRESHOLD:
                         cut, model = float(model.best_threshold_), model.estimator_
@@ -202,7 +205,7 @@ def _auto(learner: str, params: dict, Xtr, ytr, Xte, yte, random_state: int) -> 
     spec, objective, real_rate = TableSpec(target="y"), Objective(), float(np.mean(ytr))
     options = candidates(spec, train, learner=learner, learner_params={}, objective=objective,
                          generators=params.get("generators", AUTO_GENERATORS),
-                         model_factory=lambda seed, weight: _learner(learner, weight, seed))
+                         model_factory=lambda seed, weight, sampler: _learner(learner, weight, seed, sampler))
     failed: dict[str, str] = {}
     validated = validate_options(train, spec, options, folds=3, seed=random_state, real_rate=real_rate, failed=failed)
     decision = choose(ytr, validated, objective, seed=random_state, n_bootstrap=200, failed=failed)
@@ -223,9 +226,14 @@ def _splits(cell: Cell, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     return list(cv.split(index, y))
 
 
-def _resample(method: str, params: dict, ratio: float, random_state: int, n_minority: int):
+def _resample(method: str, params: dict, ratio: float, random_state: int, n_minority: int,
+              inner_folds: int | None = None):
+    """The sampler, its neighbour counts fitted to ``n_minority`` rows, or to the fewest an inner training fold holds
+    when it runs inside ``inner_folds`` folds."""
     from augmentation import generators
     strategy = "auto" if ratio == 1.0 else ratio
+    if inner_folds is not None:
+        n_minority = generators.fold_minority(n_minority, inner_folds)
     return generators.make_generator(method, random_state=random_state, sampling_strategy=strategy,
                                      **generators.fit_neighbours(method, params, n_minority))
 
@@ -246,5 +254,5 @@ def _learner(learner: str, class_weight: str | None, random_state: int, sampler=
     if learner == "cart":
         prefix = "model__" if sampler is not None else ""
         return GridSearchCV(model, {prefix + k: v for k, v in CART_GRID.items()}, scoring="roc_auc",
-                            cv=StratifiedKFold(3, shuffle=True, random_state=random_state))
+                            cv=StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=random_state))
     return model

@@ -47,11 +47,21 @@ def write_report(results: pd.DataFrame, out_dir: str | Path, *, title: str, comm
         lines += ["## Failed cells", "", "| dataset | method | learner | protocol | seed | error |",
                   "|---|---|---|---|---|---|"]
         for r in failed.itertuples():
-            lines.append(f"| {r.dataset} | {r.method} | {r.learner} | {r.protocol} | {r.seed} | {str(r.error)[:160]} |")
+            lines.append(f"| {r.dataset} | {r.method} | {r.learner} | {r.protocol} | {r.seed} | "
+                         f"{table_cell(r.error)} |")
         lines.append("")
     path = out / "summary.md"
     io.write_text("\n".join(lines) + "\n", path)
     return path
+
+
+def table_cell(text, limit: int = 160) -> str:
+    """``text`` as one Markdown table cell: its lines joined by spaces (scikit-learn's "All the 36 fits failed"
+    message starts with an empty line), pipes escaped, cut at ``limit`` characters."""
+    one_line = " ".join(str(text).split())
+    if len(one_line) > limit:
+        one_line = one_line[:limit - 1] + "…"
+    return one_line.replace("|", "\\|")
 
 
 def _section(results: pd.DataFrame, out: Path, protocol: str, learner: str) -> list[str]:

@@ -119,18 +119,23 @@ class TableSampler(BaseEstimator):
     """An imbalanced-learn pipeline step that adds a generator's synthetic minority rows to a table.
 
     ``fit_resample(X, y)`` runs the project's synthesis (encoding, the registered generator, decoding) on the
-    rows it is given and nothing else, so inside a pipeline it sees only the training fold. Identical rows
-    and seed give identical synthetic rows, so fits are cached (``cache``) across learners and thresholds.
+    rows it is given and nothing else, so inside a pipeline it sees only the training fold. With a causal map,
+    the synthetic rows then pass the map's constraints (``constraints``: repair, reject or off), as the
+    pipeline's synthesize stage applies them, so a decision validates the rows that would be deployed.
+    Identical rows and seed give identical synthetic rows, so fits are cached (``cache``) across learners and
+    thresholds.
     """
 
     def __init__(self, *, method: str = "smote", spec: TableSpec | None = None, params: dict | None = None,
-                 sampling_strategy: float = 1.0, random_state: int = 0, causal_map=None, cache=None):
+                 sampling_strategy: float = 1.0, random_state: int = 0, causal_map=None, constraints: str = "off",
+                 cache=None):
         self.method = method
         self.spec = spec
         self.params = params
         self.sampling_strategy = sampling_strategy
         self.random_state = random_state
         self.causal_map = causal_map
+        self.constraints = constraints
         self.cache = cache
 
     def fit_resample(self, X: pd.DataFrame, y):
@@ -138,15 +143,19 @@ class TableSampler(BaseEstimator):
 
         target = self.spec.target
         frame = X.assign(**{target: np.asarray(y)}).reset_index(drop=True)
-        key = (self.method, self.random_state, frame_hash(frame))
+        key = (self.method, self.random_state, self.constraints, frame_hash(frame))
         cache = self.cache if self.cache is not None else {}
         if key not in cache:
             the_map = self.causal_map.complete(frame, self.spec) if self.causal_map is not None else None
             from augmentation import generators
             params = generators.fit_neighbours(self.method, self.params or {}, int(frame[target].sum()))
-            cache[key] = synthesize(frame, self.spec, method=self.method, params=params,
-                                    sampling_strategy=self.sampling_strategy, random_state=self.random_state,
-                                    causal_map=the_map)
+            rows = synthesize(frame, self.spec, method=self.method, params=params,
+                              sampling_strategy=self.sampling_strategy, random_state=self.random_state,
+                              causal_map=the_map)
+            if the_map is not None:
+                from augmentation.causal.constraints import apply_constraints
+                rows, _ = apply_constraints(rows, the_map, real=frame, mode=self.constraints, method=self.method)
+            cache[key] = rows
         rows = pd.concat([frame, cache[key][frame.columns]], ignore_index=True)
         self.trained_rate_ = float(rows[target].mean())
         return rows.drop(columns=target), rows[target].to_numpy()
@@ -164,29 +173,31 @@ class Candidate:
 
 def candidates(spec: TableSpec, frame: pd.DataFrame, *, learner: str, learner_params: dict,
                generators: Sequence[str], objective: Objective, generator_params: Mapping[str, dict] | None = None,
-               causal_map=None, cache: dict | None = None, inner_folds: int = 3,
+               causal_map=None, constraints: str = "off", cache: dict | None = None, inner_folds: int = 3,
                model_factory: Callable[[int, str | None], BaseEstimator] | None = None) -> list[Candidate]:
     """Every option for one learner: none, threshold, class_weight, and each generator with and without a threshold.
 
-    ``model_factory(random_state, class_weight)`` replaces the pipeline's own model (the benchmark's grid-searched
-    CART, for example); the generator then runs inside its folds too."""
+    ``model_factory(random_state, class_weight, sampler)`` replaces the pipeline's own model (the benchmark's
+    grid-searched CART, for example); it must put ``sampler`` (None for the options without one) first inside
+    whatever it tunes, so the generator runs inside the tuning's inner folds too, never before them."""
     from imblearn.pipeline import Pipeline
 
     cache = cache if cache is not None else _Shared()
     numeric, categorical = spec.numeric(frame), list(spec.categorical)
 
-    def model(seed: int, class_weight=None):
+    def model(seed: int, class_weight=None, sampler=None):
         if model_factory is not None:
-            return model_factory(derive_seed(seed, "learner", learner), class_weight)
-        return make_model(learner, numeric=numeric, categorical=categorical, params=learner_params,
-                          class_weight=class_weight, random_state=derive_seed(seed, "learner", learner))
+            return model_factory(derive_seed(seed, "learner", learner), class_weight, sampler)
+        plain = make_model(learner, numeric=numeric, categorical=categorical, params=learner_params,
+                           class_weight=class_weight, random_state=derive_seed(seed, "learner", learner))
+        return plain if sampler is None else Pipeline([("sample", sampler), ("model", plain)])
 
     def sampled(method: str):
         def build(seed: int):
             sampler = TableSampler(method=method, spec=spec, params=(generator_params or {}).get(method, {}),
                                    random_state=derive_seed(seed, "generate", method), causal_map=causal_map,
-                                   cache=cache)
-            return Pipeline([("sample", sampler), ("model", model(seed))])
+                                   constraints=constraints, cache=cache)
+            return model(seed, sampler=sampler)
         return build
 
     def tuned(build):
@@ -207,13 +218,14 @@ def _proba(estimator, X) -> np.ndarray:
     return inner.predict_proba(X)[:, 1]
 
 
-def _trained_rate(estimator, y_train) -> float:
+def _trained_rate(estimator, candidate: Candidate, y_train) -> float:
+    """The minority rate the model was fitted at: 0.5 under balanced class weights, the sampler's output rate."""
+    if candidate.name == "class_weight":
+        return 0.5
     inner = estimator.estimator_ if hasattr(estimator, "best_threshold_") else estimator
+    inner = getattr(inner, "best_estimator_", inner)  # a grid search with the sampler inside
     steps = getattr(inner, "named_steps", {})
-    if "sample" in steps:
-        return steps["sample"].trained_rate_
-    weight = steps["model"].get_params().get("class_weight") if "model" in steps else None
-    return 0.5 if weight == "balanced" else float(np.mean(y_train))
+    return steps["sample"].trained_rate_ if "sample" in steps else float(np.mean(y_train))
 
 
 @dataclass
@@ -233,7 +245,8 @@ def fit_predict(candidate: Candidate, train: pd.DataFrame, test: pd.DataFrame, s
     estimator = candidate.build(seed).fit(X, y)
     proba = _proba(estimator, test[spec.features(test)])
     threshold = float(estimator.best_threshold_) if candidate.tuned else 0.5
-    calibrated = prior_correct(proba, _trained_rate(estimator, y), real_rate) if candidate.rebalanced else proba
+    calibrated = (prior_correct(proba, _trained_rate(estimator, candidate, y), real_rate) if candidate.rebalanced
+                  else proba)
     return Predictions(proba, calibrated, (proba >= threshold).astype(int), [threshold]), estimator
 
 
@@ -257,11 +270,21 @@ def scores(y, pred: Predictions, objective: Objective, index: np.ndarray | None 
     return out
 
 
+def bootstrap_interval(gain: Callable[[np.ndarray | None], float], groups: Sequence[np.ndarray], *, n: int = 400,
+                       seed: int = 0) -> tuple[float, float, float]:
+    """``gain(None)`` (on all rows) and its 95% percentile interval over ``n`` resamples of the rows (``gain(index)``),
+    each group of row numbers resampled within itself, so every resample keeps each group's size (both classes; the
+    rare region of a continuous target). Both options are scored on the same resampled rows: a paired interval."""
+    rng = np.random.default_rng(seed)
+    gains = [gain(np.concatenate([rng.choice(g, len(g)) for g in groups])) for _ in range(n)]
+    low, high = np.percentile(gains, [2.5, 97.5])
+    return gain(None), float(low), float(high)
+
+
 def paired_bootstrap(y, a: Predictions, b: Predictions, metric: str, objective: Objective, *, n: int = 400,
                      seed: int = 0) -> tuple[float, float, float]:
     """The gain of ``a`` over ``b`` in ``metric`` (sign: better is positive) and its 95% interval, rows resampled
     in pairs, stratified by class so every resample has both classes."""
-    rng = np.random.default_rng(seed)
     y = np.asarray(y)
     sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
 
@@ -269,10 +292,7 @@ def paired_bootstrap(y, a: Predictions, b: Predictions, metric: str, objective: 
         return sign * (scores(y, a, objective, index, [metric])[metric]
                        - scores(y, b, objective, index, [metric])[metric])
 
-    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    gains = [gain(np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])) for _ in range(n)]
-    low, high = np.percentile(gains, [2.5, 97.5])
-    return gain(), float(low), float(high)
+    return bootstrap_interval(gain, [np.flatnonzero(y == 1), np.flatnonzero(y == 0)], n=n, seed=seed)
 
 
 def validate_options(train: pd.DataFrame, spec: TableSpec, options: Sequence[Candidate], *, folds: int, seed: int,
@@ -325,18 +345,27 @@ def choose(y, validated: Mapping[str, Predictions], objective: Objective, *, see
             if high < 0:
                 excluded[name] = f"AUC {gain:+.4f} vs none (95% interval {low:+.4f} to {high:+.4f})"
     eligible = [n for n in validated if n not in excluded]
-    sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
-    best = max(eligible, key=lambda n: sign * table[n][metric])
     # a threshold that cannot be tuned (a constant predictor) leaves the plain model as the baseline
     baseline = "threshold" if metric in LABEL_METRICS and "threshold" in validated else "none"
-    gain, low, high = paired_bootstrap(y, validated[best], validated[baseline], metric, objective, n=n_bootstrap,
-                                       seed=seed) if best != baseline else (0.0, 0.0, 0.0)
-    # the simpler baseline stays unless the gain is real; plain `none` is simpler still
-    chosen = best if best == "none" or low > 0 else baseline
-    return {"metric": metric, "baseline": baseline, "best": best, "chosen": chosen,
-            "gain_over_baseline": {"estimate": gain, "ci95": [low, high]},
-            "excluded": excluded, "validated": table,
+    decision = keep_simpler(table, metric=metric, eligible=eligible, baseline=baseline,
+                            lower_is_better=metric in LOWER_IS_BETTER,
+                            interval=lambda best, base: paired_bootstrap(y, validated[best], validated[base], metric,
+                                                                         objective, n=n_bootstrap, seed=seed))
+    return {**decision, "excluded": excluded, "validated": table,
             "thresholds": {n: [round(t, 4) for t in p.thresholds] for n, p in validated.items()}}
+
+
+def keep_simpler(table: Mapping[str, Mapping[str, float]], *, metric: str, eligible: Sequence[str], baseline: str,
+                 lower_is_better: bool, interval: Callable[[str, str], tuple[float, float, float]]) -> dict:
+    """The rule every decision shares: the eligible option with the best validated ``metric`` replaces the simpler
+    ``baseline`` only when ``interval(best, baseline)`` (its gain and 95% interval) excludes zero; plain ``none`` is
+    simpler still and is kept whenever it is the best."""
+    sign = -1.0 if lower_is_better else 1.0
+    best = max(eligible, key=lambda n: sign * table[n][metric])
+    gain, low, high = interval(best, baseline) if best != baseline else (0.0, 0.0, 0.0)
+    chosen = best if best == "none" or low > 0 else baseline
+    return {"metric": metric, "lower_is_better": lower_is_better, "baseline": baseline, "best": best,
+            "chosen": chosen, "gain_over_baseline": {"estimate": gain, "ci95": [low, high]}}
 
 
 def sentence(learner: str, decision: dict) -> str:
@@ -355,25 +384,32 @@ def sentence(learner: str, decision: dict) -> str:
     else:
         what = f"oversample with {chosen.removesuffix(TUNED)}{at}"
     gain = decision["gain_over_baseline"]
+    low, high = (_number(v, "+") for v in gain["ci95"])
+    # a gain is an improvement: for an error (log loss, RMSE) the amount it went down
+    named = f"{metric} (lower is better)" if decision["lower_is_better"] else metric
     if chosen == decision["baseline"] and decision["best"] != chosen:
-        why = (f"the best other option, {decision['best']}, gained {gain['estimate']:+.3f} {metric} over "
-               f"{decision['baseline']} in validation, an interval ({gain['ci95'][0]:+.3f} to {gain['ci95'][1]:+.3f}) "
-               "that includes zero")
+        why = (f"the best other option, {decision['best']}, gained {_number(gain['estimate'], '+')} {named} over "
+               f"{decision['baseline']} in validation, an interval ({low} to {high}) that includes zero")
     elif chosen != decision["baseline"]:
-        why = (f"validated {metric} gain over {decision['baseline']} {gain['estimate']:+.3f} "
-               f"(95% interval {gain['ci95'][0]:+.3f} to {gain['ci95'][1]:+.3f})")
+        why = (f"validated {named} gain over {decision['baseline']} {_number(gain['estimate'], '+')} "
+               f"(95% interval {low} to {high})")
     else:
         why = f"no option beat it on validated {metric}"
     line = f"{learner}: {what} ({why})"
     if held:
-        line += (f"; on the real hold-out {metric} {held['chosen'][metric]:.3f} vs {held['baseline'][metric]:.3f} "
-                 f"for {decision['baseline']}")
+        line += (f"; on the real hold-out {metric} {_number(held['chosen'][metric])} vs "
+                 f"{_number(held['baseline'][metric])} for {decision['baseline']}")
     return line + "."
+
+
+def _number(value: float, sign: str = "") -> str:
+    """Three decimals for scores in [0, 1]; four significant digits for errors on the target's own scale."""
+    return f"{value:{sign}.3f}" if value == 0 or 0.001 <= abs(value) < 10 else f"{value:{sign}.4g}"
 
 
 def recommend(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *, learners: Mapping[str, dict],
               generators: Sequence[str], objective: Objective, folds: int = 3, seed: int = 0,
-              generator_params: Mapping[str, dict] | None = None, causal_map=None,
+              generator_params: Mapping[str, dict] | None = None, causal_map=None, constraints: str = "off",
               progress: Callable[[str], None] | None = None, n_bootstrap: int = 400) -> dict:
     """Per learner: validate every option on the training part, choose, then score the choice and its baseline once
     on the hold-out. ``test`` is touched only by that last step."""
@@ -383,7 +419,7 @@ def recommend(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *, learn
     for learner, params in learners.items():
         options = candidates(spec, train, learner=learner, learner_params=params, generators=generators,
                              objective=objective, generator_params=generator_params, causal_map=causal_map,
-                             cache=cache)
+                             constraints=constraints, cache=cache)
         on_step = (lambda name, learner=learner: progress(f"{learner} {name}")) if progress else None
         failed: dict[str, str] = {}
         validated = validate_options(train, spec, options, folds=folds, seed=seed, real_rate=real_rate,

@@ -9,6 +9,7 @@ generators register here too. Regression samplers (continuous targets) are in
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +105,12 @@ def fit_neighbours(name: str, params: dict[str, Any], n_minority: int) -> dict[s
     """``params`` with each neighbour count the user did not set lowered to what ``n_minority`` rows allow."""
     fitted = {k: min(DEFAULT_NEIGHBOURS, max(1, n_minority - 1)) for k in spec(name).neighbours}
     return {**fitted, **params}
+
+
+def fold_minority(n_minority: int, folds: int) -> int:
+    """The fewest minority rows a training part of a stratified ``folds``-fold split of ``n_minority`` rows holds:
+    the count to fit neighbours to when a sampler runs inside such folds (a grid search, a threshold search)."""
+    return n_minority - math.ceil(n_minority / folds)
 
 
 def check_minority_rows(name: str, params: dict[str, Any], n_minority: int) -> None:

@@ -54,7 +54,7 @@ def run(p: Params) -> list[str]:
     reference = (real_reference(train, causal_map, alpha=p.causal_check.alpha, max_rows=p.causal_check.max_rows,
                                 seed=derive_seed(p.seed, "causal-reference")) if p.causal_check.scorecard else None)
     results = {}
-    for method in p.generators.methods:
+    for method in stage.progress(p.generators.methods, "causal check", total=len(p.generators.methods)):
         synthetic = pd.read_parquet(paths.synthetic(method)).drop(columns=PROVENANCE)
         result = check_causal_structure(
             train, synthetic, nodes=nodes, edges=edges, label=p.data.target, categorical=p.data.categorical,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from augmentation.data import io
-from augmentation.evaluation.protocol import evaluate_methods, generation_seed
+from augmentation.evaluation.protocol import BASELINES, evaluate_methods, generation_seed
 from tasks import paths, stage
 from tasks.params import Params
 from tasks.synthesize import causal_map, generate_constrained
@@ -22,11 +22,12 @@ def run(p: Params) -> list[str]:
                                     causal_map=the_map)[0]
 
     log = stage.logger(__name__)
+    methods = len(BASELINES) + 1 + len(p.generators.methods)  # the baselines, `threshold`, the generators
     results = evaluate_methods(train, test, spec, generators=p.generators.methods,
                                synthetic_rows=saved_generator_rows, learners=p.evaluate.learners,
                                repeats=p.evaluate.repeats, threshold=p.evaluate.threshold, seed=p.seed,
                                objective=p.recommend.objective(),
-                               progress=lambda method: log.info("evaluated %s", method))
+                               progress=stage.Progress("evaluate", methods, log).finished)
     io.write_json(results, paths.EVALUATION)
     return [str(paths.EVALUATION)]
 

@@ -22,7 +22,8 @@ def run(p: Params) -> list[str]:
     spec = p.data.spec()
     learner = p.fairness.learner
     results = {}
-    for method, rows, class_weight in training_sets.each(p):
+    for method, rows, class_weight in stage.progress(training_sets.each(p), "fairness",
+                                                     total=len(training_sets.methods(p)), name=lambda t: t[0]):
         model = make_model(learner, numeric=spec.numeric(rows), categorical=spec.categorical,
                            params=p.evaluate.learners.get(learner, {}), class_weight=class_weight,
                            random_state=derive_seed(p.seed, "fairness", learner))

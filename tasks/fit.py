@@ -17,7 +17,7 @@ def run(p: Params) -> list[str]:
     train = pd.read_parquet(paths.TRAIN)
     n_minority = int((train[p.data.target] == 1).sum())
     written = []
-    for method in p.generators.methods:
+    for method in stage.progress(p.generators.methods, "fit", total=len(p.generators.methods)):
         params = p.generators.params.get(method, {})
         sampler = generators.make_generator(method, random_state=0, **params)  # rejects unknown/bad parameters now
         generators.check_minority_rows(method, params, n_minority)

@@ -58,7 +58,7 @@ def run(p: Params) -> list[str]:
     the_map = causal_map(p, train)
     results, frames, constraints, diagnostics = {}, {}, {}, {}
     # Everything is generated and validated before anything is written, so a failure leaves the last run intact.
-    for method in p.generators.methods:
+    for method in stage.progress(p.generators.methods, "synthesize", total=len(p.generators.methods)):
         synthetic, report, diagnostic = generate_constrained(method, train, p, causal_map=the_map)
         if diagnostic is not None:
             diagnostics[method] = diagnostic

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 from pathlib import Path
 from typing import List, Optional
@@ -80,6 +81,8 @@ def _print_summary(summary: dict) -> None:
                       *[f"{r[f'{learner}_f1']:.3f}" for learner in learners], word[r["causal"]], word[r["fairness"]],
                       word[r["passed"]])
     console = Console(width=120)
+    for warning in summary.get("warnings", []):
+        console.print(f"[yellow]warning:[/yellow] {warning}")
     decision = summary["decision"]
     console.print(f"[bold]Decision:[/bold] {decision['headline']}")
     for learner in decision["learners"].values():
@@ -132,14 +135,13 @@ def recommend(data: Path = typer.Option(..., help="CSV or Parquet file"), target
     and its baseline are then scored once on the held-out part.
     """
     from rich.progress import Progress
-    from sklearn.model_selection import train_test_split
 
     from augmentation import generators
     from augmentation.data import io
     from augmentation.evaluation.decision import Objective
     from augmentation.evaluation.decision import recommend as decide
-    from augmentation.seeding import derive_seed
     from tasks.params import Evaluate
+    _check_split_options(test_size)
     objective = Objective(metric=metric, min_precision=min_precision, cost_false_positive=cost_fp,
                           cost_false_negative=cost_fn)
     names = _columns(methods)
@@ -155,8 +157,7 @@ def recommend(data: Path = typer.Option(..., help="CSV or Parquet file"), target
     if folds < 2:
         from augmentation.errors import ConfigError
         raise ConfigError(f"--folds must be at least 2, got {folds}", "pass --folds 3")
-    train, test = train_test_split(checked, test_size=test_size, stratify=checked[target],
-                                   random_state=derive_seed(seed, "split"))
+    train, test = _holdout(checked, target, test_size, seed)
     with Progress(transient=True) as bar:
         job = bar.add_task("validating", total=len(chosen_learners) * (3 + 2 * len(names)))
         decisions = decide(train.reset_index(drop=True), test.reset_index(drop=True), spec, learners=chosen_learners,
@@ -180,6 +181,31 @@ def _classification_table(frame, target: str, positive: Optional[str], categoric
     from augmentation.data.table import check_table, infer_spec
     spec = infer_spec(frame, target, positive=positive, categorical=_columns(categorical))
     return check_table(frame, spec, source="--data"), spec
+
+
+def _check_split_options(test_size: float, repeats: int = 1) -> None:
+    from augmentation.errors import ConfigError
+    if not 0 < test_size < 1:
+        raise ConfigError(f"--test-size must be a share of the rows between 0 and 1, got {test_size}",
+                          "pass e.g. --test-size 0.25")
+    if repeats < 1:
+        raise ConfigError(f"--repeats must be at least 1, got {repeats}", "pass e.g. --repeats 3")
+
+
+def _holdout(checked, target: str, test_size: float, seed: int):
+    """The stratified train / hold-out split of a checked table; too few rows for one is a DataError."""
+    from sklearn.model_selection import train_test_split
+
+    from augmentation.errors import DataError
+    from augmentation.seeding import derive_seed
+    counts = checked[target].value_counts()
+    n_test = math.ceil(test_size * len(checked))
+    if counts.min() < 2 or n_test < len(counts) or len(checked) - n_test < len(counts):
+        raise DataError(f"--data has {len(checked)} rows ({int(counts.get(1, 0))} minority): too few to split into "
+                        f"a training part and a hold-out ({test_size:.0%}) that both hold each class",
+                        "use a file with more rows (tens of minority rows at least), or change --test-size")
+    return train_test_split(checked, test_size=test_size, stratify=checked[target],
+                            random_state=derive_seed(seed, "split"))
 
 
 def _parse_params(pairs: List[str]) -> dict:
@@ -263,25 +289,26 @@ def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
     RMSE on the rarest 10% and inverse-density-weighted MSE, on a uniform and a rare-weighted hold-out view.
     """
     from augmentation.data import io as _io
+    _check_split_options(test_size, repeats)
     if _task(_io.read_table(data), target, task) == "regression":
         _evaluate_regression(data, target, methods or "david,smoter", seed, repeats, test_size, categorical, out)
         return
     methods = methods or "smote"
     from rich.progress import Progress
-    from sklearn.model_selection import train_test_split
 
     from augmentation.data import io
     from augmentation.evaluation.decision import Objective
-    from augmentation.evaluation.protocol import BASELINES, evaluate_methods, fresh_synthesis
-    from augmentation.seeding import derive_seed
+    from augmentation.evaluation.protocol import BASELINES, evaluate_methods, fresh_synthesis, small_holdout_warning
     from tasks.params import Evaluate  # the learners params.yaml ships with
     checked, spec = _classification_table(io.read_table(data), target, positive, categorical)
     names = _columns(methods)
     from augmentation import generators
     for name in names:
         generators.min_minority_rows(name, {})  # an unknown name fails here, before any work
-    train, test = train_test_split(checked, test_size=test_size, stratify=checked[target],
-                                   random_state=derive_seed(seed, "split"))
+    train, test = _holdout(checked, target, test_size, seed)
+    warning = small_holdout_warning(int(test[target].sum()), Evaluate().min_minority_test_rows)
+    if warning:
+        typer.secho(f"warning: {warning}", fg="yellow", err=True)
     with Progress(transient=True) as bar:
         job = bar.add_task("evaluating", total=len(BASELINES) + 1 + len(names))
         results = evaluate_methods(train.reset_index(drop=True), test.reset_index(drop=True), spec,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, time, timedelta
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,7 @@ def check_table(frame: pd.DataFrame, spec: TableSpec, *, source: str = "the data
     """
     if frame.empty:
         raise DataError(f"{source} has no rows", "point the source at a table with data rows")
+    check_unique_columns(frame, source)
     if PROVENANCE in frame.columns:
         raise DataError(f"{source} has a column named {PROVENANCE!r}, the name the product gives the column that "
                         "marks each output row real or synthetic", f"rename your {PROVENANCE!r} column")
@@ -51,6 +53,7 @@ def check_table(frame: pd.DataFrame, spec: TableSpec, *, source: str = "the data
                         "fix data.categorical / data.integer / data.sensitive in params.yaml")
     for column in spec.numeric(frame):
         values = frame[column]
+        check_not_dates(values, source, fix=f"or list {column!r} under data.categorical in params.yaml")
         if not pd.api.types.is_numeric_dtype(values):
             coerced = pd.to_numeric(values, errors="coerce")
             bad = values[coerced.isna() & values.notna()].astype(str).unique()[:5].tolist()
@@ -81,6 +84,52 @@ def check_table(frame: pd.DataFrame, spec: TableSpec, *, source: str = "the data
     return out
 
 
+def check_unique_columns(frame: pd.DataFrame, source: str) -> None:
+    """Raise a DataError when two columns share a name (pandas would then hand back a table for one column)."""
+    names = pd.Index(frame.columns)
+    if names.has_duplicates:
+        twice = sorted({str(c) for c in names[names.duplicated()]})
+        raise DataError(f"{source} has columns named more than once: {twice[:5]}",
+                        "rename the columns so that every header name is unique")
+
+
+def check_not_dates(values: pd.Series, source: str, *, fix: str) -> None:
+    """Raise a DataError for a column of dates or timestamps: no generator can interpolate them as they are."""
+    sample = values.dropna()
+    is_dates = (pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_timedelta64_dtype(values)
+                or (values.dtype == object and len(sample) > 0
+                    and sample.head(100).map(lambda v: isinstance(v, (date, time, timedelta))).all()))
+    if not is_dates and values.dtype == object and len(sample) > 0 and sample.map(type).eq(str).all():
+        head = sample.head(100)
+        is_dates = (pd.to_numeric(head, errors="coerce").isna().all()
+                    and pd.to_datetime(head, errors="coerce", format="ISO8601").notna().all())
+    if is_dates:
+        example = str(sample.iloc[0]) if len(sample) else ""
+        raise DataError(f"column {values.name!r} in {source} holds dates or times (such as {example!r}); the "
+                        "generators need numbers or categories",
+                        f"drop the column, or turn it into a number (e.g. days since the first date) before "
+                        f"oversampling, {fix}")
+
+
+def check_mostly_numeric(frame: pd.DataFrame, columns: Sequence[str], source: str) -> None:
+    """Raise a DataError for a text column whose values are numbers but for a few: most likely typos, not labels.
+
+    Used where no contract says which columns are categorical, so that one stray "abc" in a numeric column
+    does not silently turn it into a category with hundreds of levels.
+    """
+    for column in columns:
+        values = frame[column].dropna()
+        if values.dtype != object or values.empty:
+            continue
+        numbers = pd.to_numeric(values.astype(str), errors="coerce")
+        bad = values[numbers.isna()]
+        if numbers.notna().mean() >= 0.9:
+            shown = bad.astype(str).unique()[:5].tolist()
+            raise DataError(f"column {column!r} in {source} holds numbers but for {len(bad)} value(s) such as "
+                            f"{shown}", f"clean those values, or, if the column is a category, name it with the "
+                                        f"others: --categorical {','.join(columns)}")
+
+
 def category_codes(values: pd.Series, categories: Iterable[Any] | None = None) -> np.ndarray:
     """Integer codes of a categorical column, by sorted text value; -1 for a value outside ``categories``.
 
@@ -96,10 +145,22 @@ TASKS = ("auto", "classification", "regression")
 
 
 def infer_spec(frame: pd.DataFrame, target: str, *, positive: Any = None, categorical: Sequence[str] = (),
-               regression: bool = False) -> TableSpec:
+               regression: bool = False, source: str = "--data") -> TableSpec:
     """The spec of a file given without a params file: text columns are categorical unless ``categorical``
-    names them, integer columns stay integer, and the positive label defaults to the rarer class."""
-    cats = tuple(categorical) or tuple(c for c in frame.columns if c != target and frame[c].dtype == object)
+    names them, integer columns stay integer, and the positive label defaults to the rarer class.
+
+    With nothing named categorical, a text column of numbers but for a few values, or a column of dates, is
+    an error (a typo or a timestamp, not a category); naming the column in ``categorical`` accepts it.
+    """
+    check_unique_columns(frame, source)
+    named = tuple(categorical)
+    for column in (c for c in frame.columns if c != target and c not in named):
+        text = [c for c in frame.columns if c != target and frame[c].dtype == object and c != column]
+        check_not_dates(frame[column], source, fix=f"or pass --categorical {','.join([*text, column])} to treat "
+                                                   "each of its values as a level")
+    cats = named or tuple(c for c in frame.columns if c != target and frame[c].dtype == object)
+    if not named:
+        check_mostly_numeric(frame, cats, source)
     integer = tuple(c for c in frame.columns if c not in cats and frame[c].dtype.kind in "iu")
     if regression:  # an integer target (a count) stays integer too
         return TableSpec(target=target, categorical=cats, integer=integer)

@@ -53,7 +53,8 @@ def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="param
     """Run the retraining flow (ingest → validate → split → fit → synthesise → checks → evaluate → report)."""
     from tasks import paths
     from tasks.params import load_params
-    load_params(params)  # a bad params file fails here, before a Prefect server starts
+    from tasks.preflight import check_inputs
+    check_inputs(load_params(params))  # a bad params file or input fails here, before a Prefect server starts
     from flows.retrain import retrain
     summary = retrain(params_path=str(params), trigger="manual")
     _print_summary(summary)
@@ -490,17 +491,45 @@ def generators_rollback(version: str = typer.Argument(..., help="the version to 
 @_command(app)
 def monitor(params: Path = typer.Option(Path("params.yaml"), "--params"),
             recalibration: str = typer.Option("auto", help="auto | event | subflow | off")) -> None:
-    """Run the drift monitor once: take new batches, test them for drift, recalibrate when they moved."""
+    """Run the drift monitor once: take new batches, test them for drift, recalibrate when they moved.
+
+    \b
+    Exit code, and the name of the flow run's final Prefect state:
+      0  No new batch              nothing arrived
+      0  No drift                  batches accepted, none drifted
+      0  Recalibrated              drift; a new version was promoted
+      0  Recalibration requested   drift; event sent to `recalibrate`
+      0  Drift, recalibration off  drift; --recalibration off
+      3  Recalibration refused     drift; a gate failed (state Failed)
+      4  Quarantined               a batch quarantined (Failed; wins)
+      2  bad params or no active version: nothing read or moved
+    """
     from tasks.params import load_params
-    load_params(params)
-    from flows.drift import drift_monitor
-    outcome = drift_monitor(params_path=str(params), recalibration=recalibration)
-    for result in outcome["drift"]:
-        typer.echo(f"{result['batch']}: {'DRIFT' if result['drifted'] else 'no drift'} - {result['reason']}")
+    from tasks.versions import registry
+    if recalibration not in RECALIBRATION_MODES:
+        from augmentation.errors import ConfigError
+        raise ConfigError(f"unknown --recalibration {recalibration!r}", f"use one of {', '.join(RECALIBRATION_MODES)}")
+    registry(load_params(params)).active()  # no active version: one message before a Prefect server starts
+    from flows.drift import MonitorAlert, drift_monitor
+    state = drift_monitor(params_path=str(params), recalibration=recalibration, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, BaseException) and not isinstance(result, MonitorAlert):
+        raise result  # the monitor itself broke: not an outcome
+    outcome = result.outcome if isinstance(result, MonitorAlert) else result
+    for check in outcome["drift"]:
+        typer.echo(f"{check['batch']}: {'DRIFT' if check['drifted'] else 'no drift'} - {check['reason']}")
     for name in outcome["quarantined"]:
-        typer.echo(f"{name}: quarantined (see the .reason.json beside it)")
-    if outcome["recalibration"]:
-        typer.echo(f"recalibration: {json.dumps(outcome['recalibration'], default=str)[:2000]}")
+        typer.echo(f"{name}: quarantined (see {Path(outcome['quarantine_folder']) / name}.reason.json)")
+    verdict = (outcome["recalibration"] or {}).get("result")
+    if verdict:
+        typer.echo(f"recalibration: promoted version {verdict['version']}")
+    typer.echo(f"{state.name}: {outcome['message']}")
+    if outcome["reports"]:
+        typer.echo(f"drift report{'s' if len(outcome['reports']) > 1 else ''}: {', '.join(outcome['reports'])}")
+    raise typer.Exit(outcome["exit_code"])
+
+
+RECALIBRATION_MODES = ("auto", "event", "subflow", "off")
 
 
 @_command(app)

@@ -130,6 +130,18 @@ def check_mostly_numeric(frame: pd.DataFrame, columns: Sequence[str], source: st
                                         f"others: --categorical {','.join(columns)}")
 
 
+def check_not_identifiers(frame: pd.DataFrame, columns: Sequence[str], source: str) -> None:
+    """Raise a DataError for a text column with a distinct value in most rows: an identifier or free text, whose
+    one-hot encoding would add a column per row (thousands of levels took a minute and 1.6 GB for SMOTE)."""
+    for column in columns:
+        levels = frame[column].nunique()
+        if levels > max(50, len(frame) // 2):
+            raise DataError(f"column {column!r} in {source} is text with {levels} distinct values in {len(frame)} "
+                            "rows, like an identifier or free text, not a category",
+                            f"drop the column, or name it with the others to oversample it as a category anyway: "
+                            f"--categorical {','.join(columns)}")
+
+
 def category_codes(values: pd.Series, categories: Iterable[Any] | None = None) -> np.ndarray:
     """Integer codes of a categorical column, by sorted text value; -1 for a value outside ``categories``.
 
@@ -154,13 +166,15 @@ def infer_spec(frame: pd.DataFrame, target: str, *, positive: Any = None, catego
     """
     check_unique_columns(frame, source)
     named = tuple(categorical)
+    text = tuple(c for c in frame.columns if c != target and frame[c].dtype == object)
     for column in (c for c in frame.columns if c != target and c not in named):
-        text = [c for c in frame.columns if c != target and frame[c].dtype == object and c != column]
-        check_not_dates(frame[column], source, fix=f"or pass --categorical {','.join([*text, column])} to treat "
-                                                   "each of its values as a level")
-    cats = named or tuple(c for c in frame.columns if c != target and frame[c].dtype == object)
+        others = [c for c in text if c != column]
+        check_not_dates(frame[column], source, fix=f"or pass --categorical {','.join([*others, column])} to "
+                                                   "treat each of its values as a level")
+    cats = named or text
     if not named:
         check_mostly_numeric(frame, cats, source)
+        check_not_identifiers(frame, cats, source)
     integer = tuple(c for c in frame.columns if c not in cats and frame[c].dtype.kind in "iu")
     if regression:  # an integer target (a count) stays integer too
         return TableSpec(target=target, categorical=cats, integer=integer)

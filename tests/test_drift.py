@@ -294,3 +294,22 @@ def test_no_new_batch_says_so_and_exits_zero(site):
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1] == "No new batch: no new batch"
     assert "no batch drifted" not in result.output
+
+
+def test_a_thin_hold_out_is_flagged_in_the_report_and_the_run_table(site, capsys):
+    from flows.cli import _print_summary
+    from tasks import report
+    from tasks.params import load_params
+
+    minority = int(pd.read_parquet("data/split/test.parquet")["mortality"].sum())
+    report.run(load_params())
+    assert json.loads(Path("metrics/summary.json").read_text())["warnings"] == []
+    write_params(site, evaluate={"min_minority_test_rows": minority + 1})
+    report.run(load_params())
+    summary = json.loads(Path("metrics/summary.json").read_text())
+    expected = (f"the hold-out has only {minority} minority row(s), fewer than evaluate.min_minority_test_rows = "
+                f"{minority + 1}")
+    assert summary["holdout_minority_rows"] == minority and summary["warnings"][0].startswith(expected)
+    assert f"> **Warning:** {expected}" in Path("reports/summary.md").read_text()
+    _print_summary(summary)
+    assert "warning: " + expected in " ".join(capsys.readouterr().out.split())

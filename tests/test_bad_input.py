@@ -188,7 +188,7 @@ CLI_CASES = {
                                ["columns named more than once: ['gcs']"]),
     ";-separated": ({COHORT: frame_bytes(cohort(400), sep=";")}, RESAMPLE,
                     ["looks like `;`-separated", "sep=';'"]),
-    "tab-separated": ({COHORT: frame_bytes(cohort(400), sep="\t")}, RESAMPLE, ["looks like `\t`-separated"]),
+    "tab-separated": ({COHORT: frame_bytes(cohort(400), sep="\t")}, RESAMPLE, ["looks like `\\t`-separated (tab)"]),
     "one 'abc' in bmi": ({COHORT: with_text("bmi", "abc")}, RESAMPLE,
                          ["column 'bmi'", "holds numbers but for 1 value(s) such as ['abc']", "--categorical sex,bmi"]),
     "five typos in sbp": ({COHORT: cohort(400).astype({"sbp": object}).assign(
@@ -235,7 +235,7 @@ CLI_CASES = {
                              ["--repeats must be at least 1"]),
     "evaluate on 2 rows": ({COHORT: cohort(400).groupby("mortality").head(1)}, EVALUATE,
                            ["has 2 rows (1 minority): too few to split"]),
-    "evaluate on 3 minority rows": ({COHORT: minority_rows(1)}, EVALUATE, ["has", "too few to split"]),
+    "evaluate on 1 minority row": ({COHORT: minority_rows(1)}, EVALUATE, ["(1 minority): too few to split"]),
     "evaluate with one 'abc' in bmi": ({COHORT: with_text("bmi", "abc")}, EVALUATE, ["column 'bmi'", "'abc'"]),
     "evaluate ;-separated": ({COHORT: frame_bytes(cohort(400), sep=";")}, EVALUATE, ["looks like `;`-separated"]),
     "evaluate an unknown method": ({COHORT: cohort(400)}, [*EVALUATE, "--methods", "smote,smoot"],
@@ -448,3 +448,9 @@ def test_the_monitor_outcomes_are_documented_where_operators_read():
         assert f"{outcome.exit_code} {outcome.name}" in help_text, outcome
         state = "Failed" if outcome.failed else "Completed"
         assert f"| {outcome.exit_code} | {state} `{outcome.name}` |" in readme, outcome
+
+
+def test_codes_stored_as_text_stay_a_category(project):
+    frame = cohort(400).assign(ward=lambda f: np.array(["007", "010", "020"])[np.arange(len(f)) % 3])
+    _, out = resample_file(project, parquet_bytes(frame), "in.parquet")
+    assert set(pd.read_csv(project / "out.csv", dtype={"ward": str}).ward) == {"007", "010", "020"}

@@ -60,10 +60,11 @@ def _check_separator(frame: pd.DataFrame, path: Path) -> None:
     for sep, word in SEPARATORS.items():
         if sep in header:
             shown = header if len(header) <= 60 else header[:57] + "..."
-            raise DataError(f"{path} looks like `{sep}`-separated ({word}): its header reads as the one column "
-                            f"{shown!r}", "save it as comma-separated CSV, e.g. in Python "
-                                          f"pd.read_csv({str(path)!r}, sep={sep!r}).to_csv({str(path)!r}, "
-                                          "index=False)")
+            escaped = sep.encode("unicode_escape").decode()  # a tab shown as \t
+            raise DataError(f"{path} looks like `{escaped}`-separated ({word}): its header reads as the one "
+                            f"column {shown!r}",
+                            "save it as comma-separated CSV, e.g. in Python "
+                            f"pd.read_csv({str(path)!r}, sep={sep!r}).to_csv({str(path)!r}, index=False)")
 
 
 def read_sql(url: str, query: str) -> pd.DataFrame:

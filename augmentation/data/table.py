@@ -123,7 +123,7 @@ def check_mostly_numeric(frame: pd.DataFrame, columns: Sequence[str], source: st
             continue
         numbers = pd.to_numeric(values.astype(str), errors="coerce")
         bad = values[numbers.isna()]
-        if numbers.notna().mean() >= 0.9:
+        if len(bad) and numbers.notna().mean() >= 0.9:  # all numbers as text (codes such as "007"): a category
             shown = bad.astype(str).unique()[:5].tolist()
             raise DataError(f"column {column!r} in {source} holds numbers but for {len(bad)} value(s) such as "
                             f"{shown}", f"clean those values, or, if the column is a category, name it with the "

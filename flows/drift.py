@@ -69,22 +69,15 @@ class Outcome:
     name: str
     failed: bool
     exit_code: int
-    meaning: str
 
 
-# The one home of the monitor's outcomes (`oversample monitor --help` and the README list them; a test holds
-# them equal). A Failed state makes Prefect automations and schedulers see the run as one needing a person.
+# The one home of the monitor's outcomes; `oversample monitor --help` and the README say what each means (a test
+# holds them equal). Failed makes schedulers and automations see a run that needs a person; the state name
+# (event `prefect.flow-run.<name>`) says which. Quarantine wins over a refused recalibration.
 OUTCOMES = {o.name: o for o in (
-    Outcome("No new batch", False, 0, "nothing arrived in the incoming folder or the SQL table"),
-    Outcome("No drift", False, 0, "every new batch was accepted and none drifted"),
-    Outcome("Recalibrated", False, 0, "a batch drifted and the recalibration promoted a new version"),
-    Outcome("Recalibration requested", False, 0, "a batch drifted and the drift event went to the recalibrate "
-                                                  "deployment"),
-    Outcome("Drift, recalibration off", False, 0, "a batch drifted; recalibration is off for this run"),
-    Outcome("Recalibration refused", True, 3, "a batch drifted and the new version failed a gate: the active "
-                                              "version stays"),
-    Outcome("Quarantined", True, 4, "at least one batch broke the contract and was quarantined (the others were "
-                                    "processed; this code wins over 3)"),
+    Outcome("No new batch", False, 0), Outcome("No drift", False, 0), Outcome("Recalibrated", False, 0),
+    Outcome("Recalibration requested", False, 0), Outcome("Drift, recalibration off", False, 0),
+    Outcome("Recalibration refused", True, 3), Outcome("Quarantined", True, 4),
 )}
 
 

@@ -53,7 +53,8 @@ def check_table(frame: pd.DataFrame, spec: TableSpec, *, source: str = "the data
                         "fix data.categorical / data.integer / data.sensitive in params.yaml")
     for column in spec.numeric(frame):
         values = frame[column]
-        check_not_dates(values, source, fix=f"or list {column!r} under data.categorical in params.yaml")
+        if looks_like_dates(values):
+            raise dates_error(values, source, fix=f"or list {column!r} under data.categorical in params.yaml")
         if not pd.api.types.is_numeric_dtype(values):
             coerced = pd.to_numeric(values, errors="coerce")
             bad = values[coerced.isna() & values.notna()].astype(str).unique()[:5].tolist()
@@ -93,22 +94,28 @@ def check_unique_columns(frame: pd.DataFrame, source: str) -> None:
                         "rename the columns so that every header name is unique")
 
 
-def check_not_dates(values: pd.Series, source: str, *, fix: str) -> None:
-    """Raise a DataError for a column of dates or timestamps: no generator can interpolate them as they are."""
-    sample = values.dropna()
-    is_dates = (pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_timedelta64_dtype(values)
-                or (values.dtype == object and len(sample) > 0
-                    and sample.head(100).map(lambda v: isinstance(v, (date, time, timedelta))).all()))
-    if not is_dates and values.dtype == object and len(sample) > 0 and sample.map(type).eq(str).all():
-        head = sample.head(100)
-        is_dates = (pd.to_numeric(head, errors="coerce").isna().all()
-                    and pd.to_datetime(head, errors="coerce", format="ISO8601").notna().all())
-    if is_dates:
-        example = str(sample.iloc[0]) if len(sample) else ""
-        raise DataError(f"column {values.name!r} in {source} holds dates or times (such as {example!r}); the "
-                        "generators need numbers or categories",
-                        f"drop the column, or turn it into a number (e.g. days since the first date) before "
-                        f"oversampling, {fix}")
+def looks_like_dates(values: pd.Series) -> bool:
+    """Whether a column holds dates or times (as datetimes, date objects, or ISO text such as 2020-01-31)."""
+    if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_timedelta64_dtype(values):
+        return True
+    if values.dtype != object:
+        return False
+    head = values.dropna().head(100)
+    if head.empty:
+        return False
+    if head.map(lambda v: isinstance(v, (date, time, timedelta))).all():
+        return True
+    return bool(head.map(type).eq(str).all() and pd.to_numeric(head, errors="coerce").isna().all()
+                and pd.to_datetime(head, errors="coerce", format="ISO8601").notna().all())
+
+
+def dates_error(values: pd.Series, source: str, *, fix: str) -> DataError:
+    """The message for a column of dates or times: no generator can interpolate them as they are."""
+    example = values.dropna().iloc[0]
+    return DataError(f"column {values.name!r} in {source} holds dates or times (such as {str(example)!r}); the "
+                     "generators need numbers or categories",
+                     f"drop the column, or turn it into a number (e.g. days since the first date) before "
+                     f"oversampling, {fix}")
 
 
 def check_mostly_numeric(frame: pd.DataFrame, columns: Sequence[str], source: str) -> None:
@@ -161,16 +168,18 @@ def infer_spec(frame: pd.DataFrame, target: str, *, positive: Any = None, catego
     """The spec of a file given without a params file: text columns are categorical unless ``categorical``
     names them, integer columns stay integer, and the positive label defaults to the rarer class.
 
-    With nothing named categorical, a text column of numbers but for a few values, or a column of dates, is
-    an error (a typo or a timestamp, not a category); naming the column in ``categorical`` accepts it.
+    A column of dates is an error unless ``categorical`` names it. With nothing named categorical, so is a
+    text column of numbers but for a few values (typos, not a category) or with a distinct value in most rows
+    (an identifier); naming the columns in ``categorical`` accepts them.
     """
     check_unique_columns(frame, source)
     named = tuple(categorical)
     text = tuple(c for c in frame.columns if c != target and frame[c].dtype == object)
     for column in (c for c in frame.columns if c != target and c not in named):
-        others = [c for c in text if c != column]
-        check_not_dates(frame[column], source, fix=f"or pass --categorical {','.join([*others, column])} to "
-                                                   "treat each of its values as a level")
+        if looks_like_dates(frame[column]):
+            levels = ",".join([*(c for c in text if c != column), column])
+            raise dates_error(frame[column], source, fix=f"or pass --categorical {levels} to treat each of its "
+                                                         "values as a level")
     cats = named or text
     if not named:
         check_mostly_numeric(frame, cats, source)

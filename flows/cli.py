@@ -51,10 +51,9 @@ def _command(group: typer.Typer, *args, **kwargs):
 @_command(app)
 def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="params file to run with")) -> None:
     """Run the retraining flow (ingest → validate → split → fit → synthesise → checks → evaluate → report)."""
-    from tasks import paths
+    from tasks import paths, preflight
     from tasks.params import load_params
-    from tasks.preflight import check_inputs
-    check_inputs(load_params(params))  # a bad params file or input fails here, before a Prefect server starts
+    preflight.check(load_params(params))  # a bad params file or input fails here, before a Prefect server starts
     from flows.retrain import retrain
     summary = retrain(params_path=str(params), trigger="manual")
     _print_summary(summary)

@@ -119,9 +119,10 @@ def test_a_gate_failure_keeps_the_active_version_and_says_why(site):
     drop_batch("week3b.parquet", drift=1.0, seed=15)
     result = CliRunner().invoke(app, ["monitor"])
     assert result.exit_code == 3, result.output
-    last = result.output.strip().splitlines()
-    assert last[-2].startswith("Recalibration refused: 1 batch(es) accepted, 1 drifted; ") and "fairness" in last[-2]
-    assert last[-1] == "drift report: reports/drift/00002-week3b.json" and "{" not in result.output
+    lines = result.output.strip().splitlines()
+    assert lines[-3].startswith("Recalibration refused: 1 batch(es) accepted, 1 drifted; ") and "fairness" in lines[-3]
+    assert lines[-2].startswith("  fix: the active version v1 stays; see reports/recalibration/")
+    assert lines[-1] == "drift report: reports/drift/00002-week3b.json" and "{" not in result.output
     assert snapshot(site / "models/registry") == registry
 
 

@@ -8,13 +8,16 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from augmentation import generators
 from augmentation.causal.independence import check_causal_structure
 from augmentation.causal.map import CausalMap
+from augmentation.causal.mechanisms import out_of_fold_quality
 from augmentation.causal.scorecard import (
     RealReference,
     counterfactual_sanity,
     effect_consistency,
     mechanism_fidelity,
+    numeric_frame,
     real_reference,
     structure_recovery,
 )
@@ -68,12 +71,28 @@ def run(p: Params) -> list[str]:
             log.info("%s: scorecard %s", method, ", ".join(
                 f"{k} {'n/a' if g is None else 'pass' if g else 'FAIL'}"
                 for k, g in zip(SCORECARD, gates, strict=True)))
+            if generators.needs_map(method):
+                entry["mechanism_quality"] = mechanism_quality(train, causal_map, p, method)
+                poor = [n for n, q in entry["mechanism_quality"].items() if not q["trusted"]]
+                if poor:
+                    log.warning("%s: mechanism(s) of %s fit worse out of fold than a linear model or than no "
+                                "parents; do not trust %s's rows on them", method, ", ".join(poor), method)
         results[method] = entry
     io.write_json(results, paths.CAUSAL)
     return [str(paths.CAUSAL)]
 
 
 SCORECARD = ("structure", "mechanisms", "effect", "counterfactual")
+
+
+def mechanism_quality(train: pd.DataFrame, causal_map: CausalMap, p: Params, method: str) -> dict:
+    """Out-of-fold skill of the mechanisms ``method`` fits (its own learner settings) on the real rows."""
+    sampler = generators.make_generator(method, random_state=0, **p.generators.params.get(method, {}))
+    frame = numeric_frame(train, causal_map)
+    if len(frame) > 4 * p.causal_check.max_rows:
+        frame = frame.sample(n=4 * p.causal_check.max_rows, random_state=derive_seed(p.seed, "quality", method))
+    return out_of_fold_quality(frame, causal_map, learner=sampler.learner, max_iter=sampler.max_iter,
+                               max_leaf_nodes=sampler.max_leaf_nodes, random_state=derive_seed(p.seed, "quality"))
 
 
 def score(train: pd.DataFrame, synthetic: pd.DataFrame, causal_map: CausalMap, p: Params, method: str,

@@ -110,3 +110,19 @@ def test_every_generator_of_a_run_meets_the_same_real_reference(real, faithful):
     assert alone == [1, 2]
     # the comparison side still differs by generator: scrambling a mechanism shows up against the same reference
     assert mechanisms[4]["nodes"]["marker"]["ks"] > mechanisms[0]["nodes"]["marker"]["ks"]
+
+
+def test_mechanism_quality_trusts_a_good_fit_and_flags_a_starved_one(real):
+    from augmentation.causal.mechanisms import out_of_fold_quality
+    from augmentation.reporting.audit import _scorecard
+
+    good = out_of_fold_quality(real, MAP, max_iter=100, random_state=0)
+    assert set(good) == {"dose", "marker", "y", "followup"}  # every node with parents, none of the roots
+    assert good["marker"]["score"] == "R²" and good["marker"]["skill"] > 0.8 and good["marker"]["trusted"]
+    assert good["y"]["score"] == "log-loss skill" and good["y"]["trusted"]
+    # one boosting round with two leaves cannot follow marker = 2 dose + tanh(dose): far below the linear fit
+    starved = out_of_fold_quality(real, MAP, max_iter=1, max_leaf_nodes=2, random_state=0)
+    assert not starved["marker"]["trusted"] and starved["marker"]["skill"] < starved["marker"]["linear_skill"] - 0.05
+    page = _scorecard({"scm": {"broken_share": 0.0, "broken": [], "n_hold_real": 3, "passed": True,
+                               "mechanism_quality": starved}})
+    assert "Warning: do not trust scm on" in page and "marker" in page

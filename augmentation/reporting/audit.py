@@ -275,6 +275,22 @@ def _scorecard(causal: Mapping[str, Any]) -> str:
                              "</span>") if (m, node) in cells else "" for m in methods]] for node in nodes]
     out += ("<h3>Mechanism fidelity per node: residual KS (red: fails)</h3>"
             + _table(["node", *methods], grid))
+    for m, r in causal.items():
+        quality = r.get("mechanism_quality") if isinstance(r, dict) else None
+        if not quality:
+            continue
+        poor = [n for n, q in quality.items() if not q["trusted"]]
+        out += (f"<h3>How well {_e(m)}'s mechanisms fit the real rows (out of fold)</h3><p class='note'>Skill on "
+                "rows each mechanism was not fitted on: R² for a number, log-loss skill (1 − loss / loss of the base "
+                "rates) for a category; beside it the same parents in a linear model. A mechanism is not trusted "
+                "when it does worse than no parents at all, or clearly worse than the linear fit: "
+                f"{_e(m)}'s rows for that node then follow the model's error, not the data.</p>")
+        if poor:
+            out += (f"<p class='fail'>Warning: do not trust {_e(m)} on {_e(', '.join(poor))}: the mechanism fits "
+                    "worse than the linear fit or than no parents.</p>")
+        out += _table(["node", "parents", "score", "skill", "linear, same parents", "trusted"],
+                      [[n, ", ".join(q["parents"]), q["score"], f"{q['skill']:.3f}", f"{q['linear_skill']:.3f}",
+                        _verdict(q["trusted"])] for n, q in quality.items()])
     return out
 
 

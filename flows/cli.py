@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 from pathlib import Path
 from typing import List, Optional
@@ -50,10 +51,10 @@ def _command(group: typer.Typer, *args, **kwargs):
 @_command(app)
 def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="params file to run with")) -> None:
     """Run the retraining flow (ingest → validate → split → fit → synthesise → checks → evaluate → report)."""
-    from tasks import paths, runs
+    from tasks import paths, preflight, runs
     runs.acquire()  # a second run in this folder is refused here, at once (released when this process ends)
     from tasks.params import load_params
-    load_params(params)  # a bad params file fails here, before a Prefect server starts
+    preflight.check(load_params(params))  # a bad params file or input fails here, before a Prefect server starts
     from flows.retrain import retrain
     summary = retrain(params_path=str(params), trigger="manual")
     _print_summary(summary)
@@ -81,6 +82,8 @@ def _print_summary(summary: dict) -> None:
                       *[f"{r[f'{learner}_f1']:.3f}" for learner in learners], word[r["causal"]], word[r["fairness"]],
                       word[r["passed"]])
     console = Console(width=120)
+    for warning in summary.get("warnings", []):
+        console.print(f"[yellow]warning:[/yellow] {warning}")
     decision = summary["decision"]
     console.print(f"[bold]Decision:[/bold] {decision['headline']}")
     for learner in decision["learners"].values():
@@ -142,11 +145,10 @@ def recommend(data: Path = typer.Option(..., help="CSV or Parquet file"), target
     or a rare-region generator, chosen by an error on rare targets over repeated folds.
     """
     from rich.progress import Progress
-    from sklearn.model_selection import train_test_split
 
     from augmentation.data import io
-    from augmentation.seeding import derive_seed
     frame = io.read_table(data)
+    _check_split_options(test_size)
     if _task(frame, target, task) == "regression":
         _recommend_regression(frame, data, target, metric=metric or "rare_rmse", alpha=alpha,
                               methods=methods or "random,smoter,gaussian_noise,david",
@@ -172,8 +174,7 @@ def recommend(data: Path = typer.Option(..., help="CSV or Parquet file"), target
     if folds < 2:
         from augmentation.errors import ConfigError
         raise ConfigError(f"--folds must be at least 2, got {folds}", "pass --folds 3")
-    train, test = train_test_split(checked, test_size=test_size, stratify=checked[target],
-                                   random_state=derive_seed(seed, "split"))
+    train, test = _holdout(checked, target, test_size, seed)
     with Progress(transient=True) as bar:
         job = bar.add_task("validating", total=len(chosen_learners) * (3 + 2 * len(names)))
         decisions = decide(train.reset_index(drop=True), test.reset_index(drop=True), spec, learners=chosen_learners,
@@ -228,6 +229,31 @@ def _classification_table(frame, target: str, positive: Optional[str], categoric
     from augmentation.data.table import check_table, infer_spec
     spec = infer_spec(frame, target, positive=positive, categorical=_columns(categorical))
     return check_table(frame, spec, source="--data"), spec
+
+
+def _check_split_options(test_size: float, repeats: int = 1) -> None:
+    from augmentation.errors import ConfigError
+    if not 0 < test_size < 1:
+        raise ConfigError(f"--test-size must be a share of the rows between 0 and 1, got {test_size}",
+                          "pass e.g. --test-size 0.25")
+    if repeats < 1:
+        raise ConfigError(f"--repeats must be at least 1, got {repeats}", "pass e.g. --repeats 3")
+
+
+def _holdout(checked, target: str, test_size: float, seed: int):
+    """The stratified train / hold-out split of a checked table; too few rows for one is a DataError."""
+    from sklearn.model_selection import train_test_split
+
+    from augmentation.errors import DataError
+    from augmentation.seeding import derive_seed
+    counts = checked[target].value_counts()
+    n_test = math.ceil(test_size * len(checked))
+    if counts.min() < 2 or n_test < len(counts) or len(checked) - n_test < len(counts):
+        raise DataError(f"--data has {len(checked)} rows ({int(counts.get(1, 0))} minority): too few to split into "
+                        f"a training part and a hold-out ({test_size:.0%}) that both hold each class",
+                        "use a file with more rows (tens of minority rows at least), or change --test-size")
+    return train_test_split(checked, test_size=test_size, stratify=checked[target],
+                            random_state=derive_seed(seed, "split"))
 
 
 def _parse_params(pairs: List[str]) -> dict:
@@ -311,25 +337,26 @@ def evaluate(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
     RMSE on the rarest 10% and inverse-density-weighted MSE, on a uniform and a rare-weighted hold-out view.
     """
     from augmentation.data import io as _io
+    _check_split_options(test_size, repeats)
     if _task(_io.read_table(data), target, task) == "regression":
         _evaluate_regression(data, target, methods or "david,smoter", seed, repeats, test_size, categorical, out)
         return
     methods = methods or "smote"
     from rich.progress import Progress
-    from sklearn.model_selection import train_test_split
 
     from augmentation.data import io
     from augmentation.evaluation.decision import Objective
-    from augmentation.evaluation.protocol import BASELINES, evaluate_methods, fresh_synthesis
-    from augmentation.seeding import derive_seed
+    from augmentation.evaluation.protocol import BASELINES, evaluate_methods, fresh_synthesis, small_holdout_warning
     from tasks.params import Evaluate  # the learners params.yaml ships with
     checked, spec = _classification_table(io.read_table(data), target, positive, categorical)
     names = _columns(methods)
     from augmentation import generators
     for name in names:
         generators.min_minority_rows(name, {})  # an unknown name fails here, before any work
-    train, test = train_test_split(checked, test_size=test_size, stratify=checked[target],
-                                   random_state=derive_seed(seed, "split"))
+    train, test = _holdout(checked, target, test_size, seed)
+    warning = small_holdout_warning(int(test[target].sum()), Evaluate().min_minority_test_rows)
+    if warning:
+        typer.secho(f"warning: {warning}", fg="yellow", err=True)
     with Progress(transient=True) as bar:
         job = bar.add_task("evaluating", total=len(BASELINES) + 1 + len(names))
         results = evaluate_methods(train.reset_index(drop=True), test.reset_index(drop=True), spec,
@@ -511,17 +538,45 @@ def generators_rollback(version: str = typer.Argument(..., help="the version to 
 @_command(app)
 def monitor(params: Path = typer.Option(Path("params.yaml"), "--params"),
             recalibration: str = typer.Option("auto", help="auto | event | subflow | off")) -> None:
-    """Run the drift monitor once: take new batches, test them for drift, recalibrate when they moved."""
+    """Run the drift monitor once: take new batches, test them for drift, recalibrate when they moved.
+
+    \b
+    Exit code, and the name of the flow run's final Prefect state:
+      0  No new batch              nothing arrived
+      0  No drift                  batches accepted, none drifted
+      0  Recalibrated              drift; a new version was promoted
+      0  Recalibration requested   drift; event sent to `recalibrate`
+      0  Drift, recalibration off  drift; --recalibration off
+      3  Recalibration refused     drift; a gate failed (state Failed)
+      4  Quarantined               a batch quarantined (Failed; wins)
+      2  bad params or no active version: nothing read or moved
+    """
     from tasks.params import load_params
-    load_params(params)
-    from flows.drift import drift_monitor
-    outcome = drift_monitor(params_path=str(params), recalibration=recalibration)
-    for result in outcome["drift"]:
-        typer.echo(f"{result['batch']}: {'DRIFT' if result['drifted'] else 'no drift'} - {result['reason']}")
+    from tasks.versions import registry
+    if recalibration not in RECALIBRATION_MODES:
+        from augmentation.errors import ConfigError
+        raise ConfigError(f"unknown --recalibration {recalibration!r}", f"use one of {', '.join(RECALIBRATION_MODES)}")
+    registry(load_params(params)).active()  # no active version: one message before a Prefect server starts
+    from flows.drift import MonitorAlert, drift_monitor
+    state = drift_monitor(params_path=str(params), recalibration=recalibration, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, BaseException) and not isinstance(result, MonitorAlert):
+        raise result  # the monitor itself broke: not an outcome
+    outcome = result.outcome if isinstance(result, MonitorAlert) else result
+    for check in outcome["drift"]:
+        typer.echo(f"{check['batch']}: {'DRIFT' if check['drifted'] else 'no drift'} - {check['reason']}")
     for name in outcome["quarantined"]:
-        typer.echo(f"{name}: quarantined (see the .reason.json beside it)")
-    if outcome["recalibration"]:
-        typer.echo(f"recalibration: {json.dumps(outcome['recalibration'], default=str)[:2000]}")
+        typer.echo(f"{name}: quarantined (see {Path(outcome['quarantine_folder']) / name}.reason.json)")
+    verdict = (outcome["recalibration"] or {}).get("result")
+    if verdict:
+        typer.echo(f"recalibration: promoted version {verdict['version']}")
+    typer.echo(f"{state.name}: {outcome['message']}")
+    if outcome["reports"]:
+        typer.echo(f"drift report{'s' if len(outcome['reports']) > 1 else ''}: {', '.join(outcome['reports'])}")
+    raise typer.Exit(outcome["exit_code"])
+
+
+RECALIBRATION_MODES = ("auto", "event", "subflow", "off")
 
 
 @_command(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -62,14 +63,82 @@ def _publish_drift(result: dict) -> None:
                              description="The latest drift check")
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How one monitor run ended: the name of its Prefect state, whether that state is Failed, the exit code."""
+
+    name: str
+    failed: bool
+    exit_code: int
+
+
+# The one home of the monitor's outcomes; `oversample monitor --help` and the README say what each means (a test
+# holds them equal). Failed makes schedulers and automations see a run that needs a person; the state name
+# (event `prefect.flow-run.<name>`) says which. Quarantine wins over a refused recalibration.
+OUTCOMES = {o.name: o for o in (
+    Outcome("No new batch", False, 0), Outcome("No drift", False, 0), Outcome("Recalibrated", False, 0),
+    Outcome("Recalibration requested", False, 0), Outcome("Drift, recalibration off", False, 0),
+    Outcome("Recalibration refused", True, 3), Outcome("Quarantined", True, 4),
+)}
+
+
+class MonitorAlert(Exception):
+    """The data of a Failed monitor run: calling the flow directly raises it; ``.outcome`` holds the details."""
+
+    def __init__(self, message: str, outcome: dict) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
+def _final_state(outcome: dict):
+    """The flow run's final state: Completed or Failed, named after the outcome, with a one-line message."""
+    from prefect.states import Completed, Failed
+
+    kind = OUTCOMES[outcome["status"]]
+    outcome["exit_code"] = kind.exit_code
+    if kind.failed:
+        return Failed(name=kind.name, message=outcome["message"], data=MonitorAlert(outcome["message"], outcome))
+    return Completed(name=kind.name, message=outcome["message"], data=outcome)
+
+
+def _status(outcome: dict, drifted: list[dict]) -> tuple[str, str]:
+    taken = len(outcome["accepted"]) + len(outcome["quarantined"])
+    recalibration = outcome["recalibration"] or {}
+    if outcome["quarantined"]:
+        status = "Quarantined"
+    elif not taken:
+        status = "No new batch"
+    elif not drifted:
+        status = "No drift"
+    elif not recalibration:
+        status = "Drift, recalibration off"
+    elif recalibration["mode"] == "event":
+        status = "Recalibration requested"
+    else:
+        status = "Recalibrated" if recalibration["state"] == "COMPLETED" else "Recalibration refused"
+    parts = [f"{len(outcome['accepted'])} batch(es) accepted, {len(drifted)} drifted"]
+    if outcome["quarantined"]:
+        parts.append(f"{len(outcome['quarantined'])} quarantined ({', '.join(outcome['quarantined'])}) in "
+                     f"{outcome['quarantine_folder']}")
+    if recalibration.get("message") and status != "Recalibrated":
+        parts.append(recalibration["message"])
+    return status, "no new batch" if status == "No new batch" else "; ".join(parts)
+
+
 @flow(name="drift-monitor", log_prints=True)
 @fails_cleanly
-def drift_monitor(params_path: str = str(DEFAULT_PARAMS), recalibration: str = "auto") -> dict:
+def drift_monitor(params_path: str = str(DEFAULT_PARAMS), recalibration: str = "auto"):
     """Take new batches, test their minority rows for drift, and trigger recalibration when they moved.
 
     ``recalibration``: ``auto`` (an event when a ``recalibrate`` deployment is served, else a subflow),
-    ``event``, ``subflow`` or ``off``.
+    ``event``, ``subflow`` or ``off``. The run ends in a state named after its outcome (see ``OUTCOMES``):
+    Completed with the outcome dict as its result, or Failed (quarantine, refused recalibration), whose
+    result is a :class:`MonitorAlert` carrying the same dict.
     """
+    return _final_state(_monitor(params_path, recalibration))
+
+
+def _monitor(params_path: str, recalibration: str) -> dict:
     log = get_run_logger()
     p = load_params(params_path)
     reg = versions.registry(p)
@@ -86,10 +155,20 @@ def drift_monitor(params_path: str = str(DEFAULT_PARAMS), recalibration: str = "
         _publish_drift(result)
     drifted = [r for r in results if r["drifted"]]
     outcome = {"accepted": [b.id for b in taken if b.path], "quarantined": [b.id for b in quarantined],
-               "drift": results, "recalibration": None}
+               "quarantine_folder": p.monitor.quarantine, "drift": results, "recalibration": None,
+               "reports": [str(monitor.report_paths(r["batch"])[1]) for r in results]}
+    _record_recalibration(outcome, drifted, params_path, recalibration)
+    outcome["status"], outcome["message"] = _status(outcome, drifted)
+    log.info("%s: %s", outcome["status"], outcome["message"])
+    return outcome
+
+
+def _record_recalibration(outcome: dict, drifted: list[dict], params_path: str, recalibration: str) -> None:
+    log = get_run_logger()
     if not drifted or recalibration == "off":
-        log.info("no recalibration: %s", "no batch drifted" if not drifted else "recalibration is off")
-        return outcome
+        log.info("no recalibration: %s", "recalibration is off" if drifted else
+                 "no batch drifted" if outcome["drift"] else "no new batch")
+        return
     report = str(Path(monitor.report_paths(drifted[-1]["batch"])[1]))
     mode = recalibration
     if mode == "auto":
@@ -106,7 +185,6 @@ def drift_monitor(params_path: str = str(DEFAULT_PARAMS), recalibration: str = "
         outcome["recalibration"] = {"mode": "subflow", "state": state.type.value, "message": state.message,
                                     "result": state.result(raise_on_failure=False)
                                     if state.is_completed() else None}
-    return outcome
 
 
 @flow(name="recalibrate", log_prints=True)

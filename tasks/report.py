@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from augmentation.data import io
-from augmentation.evaluation.protocol import BASELINES
+from augmentation.evaluation.protocol import BASELINES, small_holdout_warning
 from tasks import gates, paths, stage
 from tasks.params import Params
 
@@ -27,7 +29,10 @@ def summarize_run(p: Params) -> dict:
     eligible = [r["method"] for r in rows if r["method"] in p.generators.methods and r["passed"]]
     best = max(eligible, key=lambda m: mean_auc[m]) if eligible else None
     diagnostics = gates.read(paths.GENERATOR_DIAGNOSTICS) if paths.GENERATOR_DIAGNOSTICS.exists() else {}
+    n_minority = int(pd.read_parquet(paths.TEST, columns=[p.data.target])[p.data.target].sum())
+    warning = small_holdout_warning(n_minority, p.evaluate.min_minority_test_rows)
     return {"decision": decision_summary(gates.read(paths.DECISION)), "rows": rows, "best_generator": best,
+            "holdout_minority_rows": n_minority, "warnings": [warning] if warning else [],
             "best_gain_over_none": round(mean_auc[best] - mean_auc["none"], 4) if best else None,
             "learners": learners, "repeats": p.evaluate.repeats, "scorecard": scorecard,
             "generator_diagnostics": {m: d for m, d in diagnostics.items() if m in p.generators.methods}}
@@ -100,7 +105,8 @@ def to_markdown(summary: dict) -> str:
     head = ["method", *[f"{learner} AUC" for learner in learners], *[f"{learner} F1" for learner in learners],
             "causal", "fairness", "verdict"]
     decision = summary["decision"]
-    lines = ["# Retraining run", "", f"**Decision:** {decision['headline']}", ""]
+    lines = ["# Retraining run", "", *[f"> **Warning:** {w}\n" for w in summary.get("warnings", [])],
+             f"**Decision:** {decision['headline']}", ""]
     lines += [f"- {d['sentence']} Calibration of its probabilities on the hold-out: mean predicted "
               f"{d['reliability']['mean_predicted']:.3f} vs observed rate {d['reliability']['base_rate']:.3f} "
               "(reliability diagram in reports/audit.html)." for d in decision["learners"].values()]
@@ -176,8 +182,6 @@ def _cell(value) -> str:
 
 def audit_html(p: Params, summary: dict) -> str:
     """The self-contained audit page (augmentation.reporting.audit) from this run's outputs."""
-    import pandas as pd
-
     from augmentation.reporting.audit import render
     from augmentation.synthesis.classification import PROVENANCE
     from tasks.causal import load_map

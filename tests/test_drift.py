@@ -40,10 +40,13 @@ def test_no_drift_batch_changes_nothing(site):
 
     registry = snapshot(site / "models/registry")
     drop_batch("week1.parquet", drift=0.0, seed=11)
-    outcome = drift_monitor(params_path="params.yaml")
+    state = drift_monitor(params_path="params.yaml", return_state=True)
+    assert state.is_completed() and state.name == "No drift", (state.name, state.message)
+    outcome = state.result()
     (result,) = outcome["drift"]
     assert not result["drifted"], result["reason"]
-    assert outcome["recalibration"] is None
+    assert outcome["recalibration"] is None and outcome["exit_code"] == 0
+    assert outcome["reports"] == ["reports/drift/00001-week1.json"]
     assert snapshot(site / "models/registry") == registry
     # The Evidently report and its numbers are there for a person to read.
     assert "<html" in Path(result["html"]).read_text()[:2000].lower()
@@ -60,7 +63,9 @@ def test_drift_promotes_a_new_version_and_the_old_one_is_restorable(site):
 
     v1 = snapshot(site / "models/registry/v1")
     drop_batch("week2.csv", drift=1.0, seed=12)
-    outcome = drift_monitor(params_path="params.yaml")
+    state = drift_monitor(params_path="params.yaml", return_state=True)
+    assert state.is_completed() and state.name == "Recalibrated", (state.name, state.message)
+    outcome = state.result()
     (result,) = outcome["drift"]
     assert result["drifted"] and {"iss", "gcs"} <= set(result["drifted_columns"]), result["reason"]
     recalibration = outcome["recalibration"]
@@ -92,12 +97,16 @@ def test_drift_promotes_a_new_version_and_the_old_one_is_restorable(site):
 def test_a_gate_failure_keeps_the_active_version_and_says_why(site):
     from prefect.artifacts import Artifact
 
-    from flows.drift import drift_monitor
+    from flows.cli import app
+    from flows.drift import MonitorAlert, drift_monitor
 
     registry = snapshot(site / "models/registry")
     write_params(site, fairness={"max_demographic_parity_difference": 0.0, "max_equalized_odds_difference": 0.0})
     drop_batch("week3.parquet", drift=1.0, seed=13)
-    outcome = drift_monitor(params_path="params.yaml")
+    with pytest.raises(MonitorAlert, match="not promoted") as caught:  # a Failed run raises when called directly
+        drift_monitor(params_path="params.yaml")
+    outcome = caught.value.outcome
+    assert outcome["status"] == "Recalibration refused" and outcome["exit_code"] == 3
     recalibration = outcome["recalibration"]
     assert recalibration["state"] == "FAILED", recalibration
     assert "not promoted" in recalibration["message"] and "fairness" in recalibration["message"]
@@ -106,6 +115,15 @@ def test_a_gate_failure_keeps_the_active_version_and_says_why(site):
     verdict = json.loads(verdict_file.read_text())
     assert not verdict["promoted"] and verdict["active_before"] == "v1" and "fairness" in verdict["reason"]
     assert "FAILED" in str(Artifact.get(key="recalibration").data)
+    # The command says the same with its exit code, and names the drift report instead of dumping it.
+    drop_batch("week3b.parquet", drift=1.0, seed=15)
+    result = CliRunner().invoke(app, ["monitor"])
+    assert result.exit_code == 3, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[-3].startswith("Recalibration refused: 1 batch(es) accepted, 1 drifted; ") and "fairness" in lines[-3]
+    assert lines[-2].startswith("  fix: the active version v1 stays; see reports/recalibration/")
+    assert lines[-1] == "drift report: reports/drift/00002-week3b.json" and "{" not in result.output
+    assert snapshot(site / "models/registry") == registry
 
 
 def test_a_malformed_batch_is_quarantined_and_nothing_else_changes(site):
@@ -117,8 +135,15 @@ def test_a_malformed_batch_is_quarantined_and_nothing_else_changes(site):
     frame.loc[3, "gcs"] = 40  # Glasgow Coma Scale is 3..15
     frame.to_csv(bad, index=False)
     Path("data/incoming/week5.parquet").write_bytes(b"not a parquet file")
-    outcome = drift_monitor(params_path="params.yaml")
+    state = drift_monitor(params_path="params.yaml", return_state=True)
+    assert state.is_failed() and state.name == "Quarantined", (state.name, state.message)
+    from prefect.client.orchestration import get_client
+    with get_client(sync_client=True) as client:  # what a scheduler or an automation sees
+        stored = client.read_flow_run(state.state_details.flow_run_id).state
+    assert stored.is_failed() and stored.name == "Quarantined" and "2 quarantined" in stored.message
+    outcome = state.result(raise_on_failure=False).outcome
     assert outcome["quarantined"] == ["week4.csv", "week5.parquet"] and outcome["drift"] == []
+    assert outcome["exit_code"] == 4
     assert not bad.exists() and Path("data/quarantine/week4.csv").exists()
     reason = json.loads(Path("data/quarantine/week4.csv.reason.json").read_text())
     assert "gcs" in reason["problem"] and "40" in reason["problem"] and reason["fix"]
@@ -232,24 +257,63 @@ def test_sql_names_from_params_are_quoted_never_pasted_into_the_query(tmp_path, 
 def test_one_bad_batch_never_blocks_the_queue_and_a_batch_without_minority_rows_is_news(site):
     from augmentation.data import io
     from augmentation.data.simulate import simulate_trauma
-    from flows.drift import drift_monitor
+    from flows.cli import app
 
     rows = simulate_trauma(rows=3000, seed=41)
     text = rows.iloc[:200].to_csv(index=False).splitlines()
     text[0] = text[0].replace("pulse", "gcs")  # two columns named gcs: a crash inside the checks before
     Path("data/incoming").mkdir(parents=True, exist_ok=True)
     Path("data/incoming/a-dupes.csv").write_text("\n".join(text) + "\n")
+    Path("data/incoming/a-empty.csv").write_bytes(b"")
+    Path("data/incoming/a-notes.xlsx").write_bytes(b"PK\x03\x04 a spreadsheet")
     io.write_parquet(rows[rows["mortality"] == 0].iloc[:1000], Path("data/incoming/b-survivors.parquet"))
     io.write_parquet(rows.iloc[1000:3000], Path("data/incoming/c-good.parquet"))
-    outcome = drift_monitor(params_path="params.yaml", recalibration="off")
-    assert outcome["quarantined"] == ["a-dupes.csv"]
-    reason = json.loads(Path("data/quarantine/a-dupes.csv.reason.json").read_text())
-    assert "a-dupes.csv could not be read or checked" in reason["problem"] and reason["fix"]
-    survivors, good = outcome["drift"]
+    result = CliRunner().invoke(app, ["monitor", "--recalibration", "off"])
+    assert result.exit_code == 4 and "Traceback" not in result.output, result.output
+    assert result.output.count("Quarantined: 2 batch(es) accepted, ") == 1
+    assert "; 3 quarantined (a-dupes.csv, a-empty.csv, a-notes.xlsx) in data/quarantine" in result.output
+    reasons = {name: json.loads(Path(f"data/quarantine/{name}.reason.json").read_text())
+               for name in ("a-dupes.csv", "a-empty.csv", "a-notes.xlsx")}
+    assert "has columns named more than once: ['gcs']" in reasons["a-dupes.csv"]["problem"]
+    assert "is empty" in reasons["a-empty.csv"]["problem"]
+    assert "is not a CSV or Parquet file" in reasons["a-notes.xlsx"]["problem"]
+    assert all(r["fix"] for r in reasons.values())
+    survivors, good = (json.loads(Path(f"reports/drift/{name}.json").read_text())
+                       for name in ("00001-b-survivors", "00002-c-good"))
     assert survivors["current_rows"] == 0 and survivors["current_minority_rate"] == 0.0
     assert survivors["drifted"]  # a week without a single death moved the minority rate: news, not an error
     assert good["current_rows"] > 30 and len(good["columns"]) == 9
     assert not list(Path("data/incoming").iterdir())
+    assert result.output.strip().splitlines()[-1] == ("drift reports: reports/drift/00001-b-survivors.json, "
+                                                      "reports/drift/00002-c-good.json")
+
+
+def test_no_new_batch_says_so_and_exits_zero(site):
+    from flows.cli import app
+
+    result = CliRunner().invoke(app, ["monitor"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1] == "No new batch: no new batch"
+    assert "no batch drifted" not in result.output
+
+
+def test_a_thin_hold_out_is_flagged_in_the_report_and_the_run_table(site, capsys):
+    from flows.cli import _print_summary
+    from tasks import report
+    from tasks.params import load_params
+
+    minority = int(pd.read_parquet("data/split/test.parquet")["mortality"].sum())
+    report.run(load_params())
+    assert json.loads(Path("metrics/summary.json").read_text())["warnings"] == []
+    write_params(site, evaluate={"min_minority_test_rows": minority + 1})
+    report.run(load_params())
+    summary = json.loads(Path("metrics/summary.json").read_text())
+    expected = (f"the hold-out has only {minority} minority row(s), fewer than evaluate.min_minority_test_rows = "
+                f"{minority + 1}")
+    assert summary["holdout_minority_rows"] == minority and summary["warnings"][0].startswith(expected)
+    assert f"> **Warning:** {expected}" in Path("reports/summary.md").read_text()
+    _print_summary(summary)
+    assert "warning: " + expected in " ".join(capsys.readouterr().out.split())
 
 
 def test_the_performance_gate_holds_a_new_generator_against_the_recommended_option(site):

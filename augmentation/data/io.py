@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from augmentation.data.table import check_unique_columns
 from augmentation.errors import ConfigError, DataError
 
 
@@ -22,6 +23,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if not path.exists():
         raise DataError(f"data file {path} does not exist",
                         "check the path (relative paths start at the project folder)")
+    if path.is_dir():
+        raise DataError(f"data path {path} is a folder, not a file", "point the source at one .csv or .parquet file")
     if path.stat().st_size == 0:
         raise DataError(f"data file {path} is empty", "point the source at a file with a header row and data rows")
     suffix = path.suffix.lower()
@@ -40,7 +43,28 @@ def read_table(path: str | Path) -> pd.DataFrame:
                         f"re-export the file as valid {kind}, or point the source at another file") from exc
     if frame.empty:
         raise DataError(f"data file {path} has no rows", "point the source at a file with data rows")
+    if suffix in {".csv", ".txt"}:
+        _check_separator(frame, path)
+    check_unique_columns(frame, str(path))
     return frame
+
+
+SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def _check_separator(frame: pd.DataFrame, path: Path) -> None:
+    """A header read as one column that holds another separator: the file is not comma-separated."""
+    if len(frame.columns) != 1:
+        return
+    header = str(frame.columns[0])
+    for sep, word in SEPARATORS.items():
+        if sep in header:
+            shown = header if len(header) <= 60 else header[:57] + "..."
+            escaped = sep.encode("unicode_escape").decode()  # a tab shown as \t
+            raise DataError(f"{path} looks like `{escaped}`-separated ({word}): its header reads as the one "
+                            f"column {shown!r}",
+                            "save it as comma-separated CSV, e.g. in Python "
+                            f"pd.read_csv({str(path)!r}, sep={sep!r}).to_csv({str(path)!r}, index=False)")
 
 
 def read_sql(url: str, query: str) -> pd.DataFrame:
@@ -61,6 +85,7 @@ def read_sql(url: str, query: str) -> pd.DataFrame:
         engine.dispose()
     if frame.empty:
         raise DataError("the SQL query returned no rows", "check the query's WHERE clause and the table's contents")
+    check_unique_columns(frame, "the SQL query's result")
     return frame
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, time, timedelta
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,7 @@ def check_table(frame: pd.DataFrame, spec: TableSpec, *, source: str = "the data
     """
     if frame.empty:
         raise DataError(f"{source} has no rows", "point the source at a table with data rows")
+    check_unique_columns(frame, source)
     if PROVENANCE in frame.columns:
         raise DataError(f"{source} has a column named {PROVENANCE!r}, the name the product gives the column that "
                         "marks each output row real or synthetic", f"rename your {PROVENANCE!r} column")
@@ -51,6 +53,8 @@ def check_table(frame: pd.DataFrame, spec: TableSpec, *, source: str = "the data
                         "fix data.categorical / data.integer / data.sensitive in params.yaml")
     for column in spec.numeric(frame):
         values = frame[column]
+        if looks_like_dates(values):
+            raise dates_error(values, source, fix=f"or list {column!r} under data.categorical in params.yaml")
         if not pd.api.types.is_numeric_dtype(values):
             coerced = pd.to_numeric(values, errors="coerce")
             bad = values[coerced.isna() & values.notna()].astype(str).unique()[:5].tolist()
@@ -81,6 +85,70 @@ def check_table(frame: pd.DataFrame, spec: TableSpec, *, source: str = "the data
     return out
 
 
+def check_unique_columns(frame: pd.DataFrame, source: str) -> None:
+    """Raise a DataError when two columns share a name (pandas would then hand back a table for one column)."""
+    names = pd.Index(frame.columns)
+    if names.has_duplicates:
+        twice = sorted({str(c) for c in names[names.duplicated()]})
+        raise DataError(f"{source} has columns named more than once: {twice[:5]}",
+                        "rename the columns so that every header name is unique")
+
+
+def looks_like_dates(values: pd.Series) -> bool:
+    """Whether a column holds dates or times (as datetimes, date objects, or ISO text such as 2020-01-31)."""
+    if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_timedelta64_dtype(values):
+        return True
+    if values.dtype != object:
+        return False
+    head = values.dropna().head(100)
+    if head.empty:
+        return False
+    if head.map(lambda v: isinstance(v, (date, time, timedelta))).all():
+        return True
+    return bool(head.map(type).eq(str).all() and pd.to_numeric(head, errors="coerce").isna().all()
+                and pd.to_datetime(head, errors="coerce", format="ISO8601").notna().all())
+
+
+def dates_error(values: pd.Series, source: str, *, fix: str) -> DataError:
+    """The message for a column of dates or times: no generator can interpolate them as they are."""
+    example = values.dropna().iloc[0]
+    return DataError(f"column {values.name!r} in {source} holds dates or times (such as {str(example)!r}); the "
+                     "generators need numbers or categories",
+                     f"drop the column, or turn it into a number (e.g. days since the first date) before "
+                     f"oversampling, {fix}")
+
+
+def check_mostly_numeric(frame: pd.DataFrame, columns: Sequence[str], source: str) -> None:
+    """Raise a DataError for a text column whose values are numbers but for a few: most likely typos, not labels.
+
+    Used where no contract says which columns are categorical, so that one stray "abc" in a numeric column
+    does not silently turn it into a category with hundreds of levels.
+    """
+    for column in columns:
+        values = frame[column].dropna()
+        if values.dtype != object or values.empty:
+            continue
+        numbers = pd.to_numeric(values.astype(str), errors="coerce")
+        bad = values[numbers.isna()]
+        if len(bad) and numbers.notna().mean() >= 0.9:  # all numbers as text (codes such as "007"): a category
+            shown = bad.astype(str).unique()[:5].tolist()
+            raise DataError(f"column {column!r} in {source} holds numbers but for {len(bad)} value(s) such as "
+                            f"{shown}", f"clean those values, or, if the column is a category, name it with the "
+                                        f"others: --categorical {','.join(columns)}")
+
+
+def check_not_identifiers(frame: pd.DataFrame, columns: Sequence[str], source: str) -> None:
+    """Raise a DataError for a text column with a distinct value in most rows: an identifier or free text, whose
+    one-hot encoding would add a column per row (thousands of levels took a minute and 1.6 GB for SMOTE)."""
+    for column in columns:
+        levels = frame[column].nunique()
+        if levels > max(50, len(frame) // 2):
+            raise DataError(f"column {column!r} in {source} is text with {levels} distinct values in {len(frame)} "
+                            "rows, like an identifier or free text, not a category",
+                            f"drop the column, or name it with the others to oversample it as a category anyway: "
+                            f"--categorical {','.join(columns)}")
+
+
 def category_codes(values: pd.Series, categories: Iterable[Any] | None = None) -> np.ndarray:
     """Integer codes of a categorical column, by sorted text value; -1 for a value outside ``categories``.
 
@@ -96,10 +164,26 @@ TASKS = ("auto", "classification", "regression")
 
 
 def infer_spec(frame: pd.DataFrame, target: str, *, positive: Any = None, categorical: Sequence[str] = (),
-               regression: bool = False) -> TableSpec:
+               regression: bool = False, source: str = "--data") -> TableSpec:
     """The spec of a file given without a params file: text columns are categorical unless ``categorical``
-    names them, integer columns stay integer, and the positive label defaults to the rarer class."""
-    cats = tuple(categorical) or tuple(c for c in frame.columns if c != target and frame[c].dtype == object)
+    names them, integer columns stay integer, and the positive label defaults to the rarer class.
+
+    A column of dates is an error unless ``categorical`` names it. With nothing named categorical, so is a
+    text column of numbers but for a few values (typos, not a category) or with a distinct value in most rows
+    (an identifier); naming the columns in ``categorical`` accepts them.
+    """
+    check_unique_columns(frame, source)
+    named = tuple(categorical)
+    text = tuple(c for c in frame.columns if c != target and frame[c].dtype == object)
+    for column in (c for c in frame.columns if c != target and c not in named):
+        if looks_like_dates(frame[column]):
+            levels = ",".join([*(c for c in text if c != column), column])
+            raise dates_error(frame[column], source, fix=f"or pass --categorical {levels} to treat each of its "
+                                                         "values as a level")
+    cats = named or text
+    if not named:
+        check_mostly_numeric(frame, cats, source)
+        check_not_identifiers(frame, cats, source)
     integer = tuple(c for c in frame.columns if c not in cats and frame[c].dtype.kind in "iu")
     if regression:  # an integer target (a count) stays integer too
         return TableSpec(target=target, categorical=cats, integer=integer)

@@ -36,6 +36,16 @@ def fresh_synthesis(train: pd.DataFrame, spec: TableSpec, *, seed: int, params: 
     return rows
 
 
+def small_holdout_warning(n_minority: int, min_rows: int) -> str | None:
+    """A warning when the hold-out holds fewer than ``min_rows`` minority rows: its scores rest on a handful of
+    cases (one more or one fewer caught moves recall by 1/n), so small differences between methods mean nothing."""
+    if n_minority >= min_rows:
+        return None
+    return (f"the hold-out has only {n_minority} minority row(s), fewer than evaluate.min_minority_test_rows = "
+            f"{min_rows}: every score below rests on so few cases that differences between methods may be noise; "
+            "use more data or a larger test share")
+
+
 def evaluate_methods(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *, generators: Sequence[str],
                      synthetic_rows: SyntheticRows, learners: Mapping[str, dict], repeats: int = 3,
                      threshold: float = 0.5, seed: int = 0, objective: Objective | None = None,

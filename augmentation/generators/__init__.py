@@ -10,6 +10,7 @@ generators register here too. Regression samplers (continuous targets) are in
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,7 +99,20 @@ def handles_categorical(name: str) -> bool:
 
 def min_minority_rows(name: str, params: dict[str, Any]) -> int:
     """The fewest minority rows the generator can work with."""
-    return max([int(params.get(k, DEFAULT_NEIGHBOURS)) + 1 for k in spec(name).neighbours], default=1)
+    return max([_count(name, k, params.get(k, DEFAULT_NEIGHBOURS)) + 1 for k in spec(name).neighbours], default=1)
+
+
+def _count(name: str, key: str, value: Any) -> int:
+    """A neighbour count as an int; a ConfigError for text, fractions, booleans and counts below 1."""
+    try:
+        count = operator.index(value) if not isinstance(value, bool) else 0
+    except TypeError:
+        count = 0
+    if count < 1:
+        raise ConfigError(f"generator {name!r}: {key} must be a whole number of at least 1, got {value!r}",
+                          f"give {key} a whole number, e.g. {key}={DEFAULT_NEIGHBOURS} (in --param or "
+                          f"generators.params.{name})")
+    return count
 
 
 def fit_neighbours(name: str, params: dict[str, Any], n_minority: int) -> dict[str, Any]:

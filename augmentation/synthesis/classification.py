@@ -134,20 +134,20 @@ def _encode(X: pd.DataFrame, spec: TableSpec, *, ordinal: bool):
     encoded = pd.concat(parts, axis=1)
 
     def decode(new: pd.DataFrame) -> pd.DataFrame:
-        out = pd.DataFrame(index=new.index)
+        out = {}  # built whole at the end: one column at a time fragments a wide frame (a warning per column)
         for column in X.columns:
             if column in levels:
                 if ordinal:
                     idx = new[column].round().astype(int).clip(0, len(levels[column]) - 1)
                 else:
                     idx = new[[f"{column}\x1f{v}" for v in levels[column]]].to_numpy().argmax(axis=1)
-                out[column] = np.asarray(levels[column], dtype=object)[idx]
-                out[column] = out[column].astype(dtypes[column])
+                out[column] = pd.Series(np.asarray(levels[column], dtype=object)[idx],
+                                        index=new.index).astype(dtypes[column])
             else:
                 values = new[column].clip(low[column], high[column])
                 if column in spec.integer or pd.api.types.is_integer_dtype(dtypes[column]):
                     values = values.round()
                 out[column] = values.astype(dtypes[column])
-        return out
+        return pd.DataFrame(out, index=new.index)
 
     return encoded, decode

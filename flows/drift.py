@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from augmentation.data import io
 from augmentation.errors import OversamplingError
+from flows.links import report_link
 from flows.retrain import STAGE_TASKS
 from flows.user_errors import fails_cleanly, run_task
 from tasks import batches, monitor, versions
@@ -56,8 +57,9 @@ def _publish_drift(result: dict) -> None:
               for r in table if r["p_value"] is not None]
     if result["html"]:
         html = Path(result["html"]).resolve()
-        lines += ["", f"Evidently report: `{html}`"]
-        create_link_artifact(key=f"{key}-report", link=html.as_uri(), link_text=f"Evidently report {html.name}",
+        link = report_link(html)
+        lines += ["", f"Evidently report: [{html.name}]({link})"]
+        create_link_artifact(key=f"{key}-report", link=link, link_text=f"Evidently report {html.name}",
                              description="The Evidently data-drift report (HTML)")
     create_markdown_artifact(key="drift-latest", markdown="\n".join(lines) + "\n",
                              description="The latest drift check")
@@ -235,9 +237,9 @@ def recalibrate(params_path: str = str(DEFAULT_PARAMS), drift_report: str | None
 def _verdict_markdown(verdict: dict) -> str:
     head = (f"# Recalibration: promoted version `{verdict['version']}`" if verdict["promoted"]
             else f"# Recalibration FAILED: active version `{verdict['active_before']}` stays")
-    lines = [head, "", f"Trigger: {verdict['trigger']}; window: {verdict['window_rows']} rows.", "",
-             "| gate | passed | detail |", "|---|---|---|"]
-    lines += [f"| {g['gate']} | {'yes' if g['passed'] else 'NO'} | {g['detail']} |" for g in verdict["gates"]]
+    lines = [head, "", f"Trigger: {verdict['trigger']}; window: {verdict['window_rows']} rows.", ""]
+    # a list, not a table: a gate's detail is a sentence or two, and table cells in the UI cut it off
+    lines += [f"- **{g['gate']}: {'passed' if g['passed'] else 'FAILED'}.** {g['detail']}" for g in verdict["gates"]]
     if verdict["reason"]:
         lines += ["", f"Reason: {verdict['reason']}"]
     return "\n".join(lines) + "\n"

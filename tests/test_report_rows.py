@@ -14,3 +14,16 @@ def test_the_summary_artifact_opens_with_the_method_and_its_verdict():
     assert list(json.loads(json.dumps([table]))[0]) == [  # the order survives the artifact's JSON
         "method", "verdict", "cart AUC", "logreg AUC", "cart F1", "logreg F1", "causal", "fairness"]
     assert table["method"] == "smote" and table["verdict"] == "FAIL" and table["cart AUC"] == 0.86
+
+
+def test_a_rejected_recalibrations_verdict_is_a_list_a_person_can_read_whole():
+    from flows.drift import _verdict_markdown
+
+    detail = ("new smote mean f1 0.512 vs active v1's recommended option (cart: threshold, logreg: threshold) 0.561; "
+              "allowed loss 0.01")
+    page = _verdict_markdown({"promoted": False, "active_before": "v1", "trigger": {"kind": "drift"},
+                              "window_rows": 4000, "reason": "hold-out performance",
+                              "gates": [{"gate": "hold-out performance", "passed": False, "detail": detail},
+                                        {"gate": "causal", "passed": True, "detail": "best generator passes"}]})
+    assert "# Recalibration FAILED: active version `v1` stays" in page
+    assert f"- **hold-out performance: FAILED.** {detail}" in page and "|" not in page

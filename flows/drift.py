@@ -17,7 +17,7 @@ from augmentation.errors import OversamplingError
 from flows.links import report_link
 from flows.retrain import STAGE_TASKS
 from flows.user_errors import fails_cleanly, run_task
-from tasks import batches, monitor, versions
+from tasks import batches, monitor, paths, versions
 from tasks import recalibrate as recal
 from tasks.params import DEFAULT_PARAMS, load_params
 
@@ -214,7 +214,7 @@ def recalibrate(params_path: str = str(DEFAULT_PARAMS), drift_report: str | None
     verdict = {"promoted": passed, "gates": results, "trigger": trigger, "window_rows": len(frame),
                "reason": recal.reason(results) or None, "active_before": reg.active_id()}
     if passed:
-        summary = json.loads((staging / "metrics/summary.json").read_text())
+        summary = json.loads((staging / paths.RUN_SUMMARY).read_text())
         record = versions.register(p, root=staging, summary=summary, trigger=trigger, batches=seen, activate=True,
                                    extra={"gates": results})
         verdict["version"] = record["id"]

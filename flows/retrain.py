@@ -82,7 +82,7 @@ def retrain(params_path: str = str(DEFAULT_PARAMS), trigger: str = "schedule") -
             runs.switch(folder)
         finally:
             runs.discard(folder)
-        summary = json.loads(paths.SUMMARY.read_text())
+        summary = json.loads(paths.RUN_SUMMARY.read_text())
         _publish(p, summary)
         summary["dvc"] = record_with_dvc(Path(params_path))
         log.info("DVC: %s", summary["dvc"])

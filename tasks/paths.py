@@ -17,7 +17,8 @@ CAUSAL = Path("metrics/causal.json")
 FAIRNESS = Path("metrics/fairness.json")
 EVALUATION = Path("metrics/evaluation.json")
 DECISION = Path("metrics/decision.json")
-SUMMARY = Path("metrics/summary.json")
+SUMMARY = Path("metrics/summary.json")  # the headline `dvc metrics show` prints
+RUN_SUMMARY = Path("reports/summary.json")  # every row of the run's table, for the flows, the CLI and the page
 REPORT = Path("reports/summary.md")
 AUDIT = Path("reports/audit.html")
 
@@ -37,4 +38,5 @@ def generator_dir(method: str) -> Path:
 # Every path a retraining run writes, in stage order (dvc.yaml's outs and metrics; a test holds them equal).
 # A flow run stages them in a run folder and switches them into place together (tasks/runs.py).
 OUTPUTS = (RAW, RAW_META, RAW_VALIDATION, TRAIN, TEST, GENERATORS, SYNTHETIC, AUGMENTED, SYNTHETIC_VALIDATION,
-           GENERATOR_DIAGNOSTICS, CONSTRAINTS, CAUSAL, FAIRNESS, EVALUATION, DECISION, SUMMARY, REPORT, AUDIT)
+           GENERATOR_DIAGNOSTICS, CONSTRAINTS, CAUSAL, FAIRNESS, EVALUATION, DECISION, SUMMARY, RUN_SUMMARY, REPORT,
+           AUDIT)

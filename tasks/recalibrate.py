@@ -111,7 +111,7 @@ def new_option(p: Params, best: str) -> str:
 def gates(p: Params, staging: Path, active: dict) -> list[dict]:
     """Causal and fairness checks of the new best generator, and its hold-out score against the active version's
     recommended option (per learner, the decision's metric, the same new hold-out)."""
-    summary = json.loads((staging / paths.SUMMARY).read_text())
+    summary = json.loads((staging / paths.RUN_SUMMARY).read_text())
     best = summary["best_generator"]
     out = [{"gate": "contract", "passed": True, "detail": "every generator's synthetic rows meet the data contract"}]
     if best is None:

@@ -197,12 +197,28 @@ def audit_html(p: Params, summary: dict) -> str:
                   fairness=gates.read(paths.FAIRNESS), summary=summary)
 
 
+def headline(summary: dict) -> dict:
+    """The few numbers `dvc metrics show` prints: per learner the decision and its hold-out proof, the best
+    generator and its AUC gain, how many generators passed every gate, the hold-out's minority rows."""
+    decision = summary["decision"]
+    metric = decision["metric"]
+    rows = {r["method"]: r for r in summary["rows"]}
+    return {"decision": {learner: {"option": d["chosen"], f"holdout_{metric}": d[f"holdout_{metric}"],
+                                   f"holdout_{metric}_baseline": d[f"holdout_{metric}_baseline"]}
+                         for learner, d in decision["learners"].items()},
+            "best_generator": summary["best_generator"], "best_gain_over_none_auc": summary["best_gain_over_none"],
+            "generators_passing": sum(bool(r["passed"]) for m, r in rows.items() if m not in (*BASELINES, "threshold")),
+            "holdout_minority_rows": summary["holdout_minority_rows"], "warnings": summary["warnings"]}
+
+
 def run(p: Params) -> list[str]:
-    """Write metrics/summary.json, reports/summary.md and (with a causal map) reports/audit.html."""
+    """Write reports/summary.json (the table), metrics/summary.json (its headline), reports/summary.md and (with a
+    causal map) reports/audit.html."""
     summary = summarize_run(p)
-    io.write_json(summary, paths.SUMMARY)
+    io.write_json(summary, paths.RUN_SUMMARY)
+    io.write_json(headline(summary), paths.SUMMARY)
     io.write_text(to_markdown(summary), paths.REPORT)
-    written = [str(paths.SUMMARY), str(paths.REPORT)]
+    written = [str(paths.RUN_SUMMARY), str(paths.SUMMARY), str(paths.REPORT)]
     page = (audit_html(p, summary) if p.data.graph is not None else
             "<!DOCTYPE html><html><body><p>No causal map is named in data.graph, so there is no audit report: "
             "name one (see configs/trauma_graph.yaml) or propose one with `oversample causal discover`."

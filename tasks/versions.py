@@ -15,7 +15,7 @@ from tasks.params import Params
 DATA_FILES = {"data/raw.parquet": paths.RAW, "data/train.parquet": paths.TRAIN, "data/test.parquet": paths.TEST}
 METRIC_FILES = {"metrics/evaluation.json": paths.EVALUATION, "metrics/causal.json": paths.CAUSAL,
                 "metrics/fairness.json": paths.FAIRNESS, "metrics/decision.json": paths.DECISION,
-                "metrics/summary.json": paths.SUMMARY,
+                "metrics/summary.json": paths.SUMMARY, "reports/summary.json": paths.RUN_SUMMARY,
                 "reports/summary.md": paths.REPORT}
 
 

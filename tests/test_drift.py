@@ -307,7 +307,8 @@ def test_a_thin_hold_out_is_flagged_in_the_report_and_the_run_table(site, capsys
     assert json.loads(Path("metrics/summary.json").read_text())["warnings"] == []
     write_params(site, evaluate={"min_minority_test_rows": minority + 1})
     report.run(load_params())
-    summary = json.loads(Path("metrics/summary.json").read_text())
+    summary = json.loads(Path("reports/summary.json").read_text())
+    assert json.loads(Path("metrics/summary.json").read_text())["warnings"] == summary["warnings"]  # the headline
     expected = (f"the hold-out has only {minority} minority row(s), fewer than evaluate.min_minority_test_rows = "
                 f"{minority + 1}")
     assert summary["holdout_minority_rows"] == minority and summary["warnings"][0].startswith(expected)

@@ -27,3 +27,17 @@ def test_a_rejected_recalibrations_verdict_is_a_list_a_person_can_read_whole():
                                         {"gate": "causal", "passed": True, "detail": "best generator passes"}]})
     assert "# Recalibration FAILED: active version `v1` stays" in page
     assert f"- **hold-out performance: FAILED.** {detail}" in page and "|" not in page
+
+
+def test_the_dvc_metrics_headline_is_a_few_numbers_not_the_whole_table():
+    from tasks.report import headline
+
+    rows = [{"method": m, "passed": passed} for m, passed in
+            (("none", False), ("class_weight", True), ("threshold", None), ("random", True), ("smote", False))]
+    summary = {"rows": rows, "best_generator": "random", "best_gain_over_none": -0.0097, "holdout_minority_rows": 313,
+               "warnings": [], "decision": {"metric": "f1", "learners": {"cart": {
+                   "chosen": "threshold", "holdout_f1": 0.65, "holdout_f1_baseline": 0.65, "sentence": "..."}}}}
+    top = headline(summary)
+    assert top == {"decision": {"cart": {"option": "threshold", "holdout_f1": 0.65, "holdout_f1_baseline": 0.65}},
+                   "best_generator": "random", "best_gain_over_none_auc": -0.0097, "generators_passing": 1,
+                   "holdout_minority_rows": 313, "warnings": []}

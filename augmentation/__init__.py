@@ -12,7 +12,14 @@ One concept per subpackage, imports pointing one way (a later room may import an
     monitoring  drift of the minority rows and the generator-version registry
     reporting   the self-contained audit page
     bench       the benchmark: datasets, cells, statistics, report, speed
+
+Importing the package first pins the numeric libraries' CPU kernels (:mod:`augmentation.kernels`), so the
+same seed gives the same bytes on every machine.
 """
 
-__all__ = ["errors", "seeding", "learners", "data", "contract", "causal", "generators", "synthesis", "evaluation",
-           "monitoring", "reporting", "bench"]
+from augmentation import kernels as _kernels
+
+_kernels.pin()
+
+__all__ = ["kernels", "errors", "seeding", "learners", "data", "contract", "causal", "generators", "synthesis",
+           "evaluation", "monitoring", "reporting", "bench"]

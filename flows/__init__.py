@@ -1,0 +1,3 @@
+"""Importing `augmentation` first pins the numeric kernels before numpy loads (augmentation/kernels.py)."""
+
+import augmentation  # noqa: F401

@@ -52,7 +52,7 @@ def check_drift(p: Params, batch_path: Path) -> dict:
                          current_minority_rate=float(current[target].mean()),
                          stattest_threshold=p.monitor.stattest_threshold, max_drift_share=p.monitor.max_drift_share,
                          max_minority_rate_change=p.monitor.max_minority_rate_change)
-    write_html(drift, html)
+    write_html(drift, html, title=f"Drift of batch {batch_path.stem} against version {active['id']}")
     result = {**common, **drift.to_dict()}
     io.write_json(result, numbers)
     stage.logger(__name__).info("batch %s: %s -> %s", batch_path.stem, drift.reason(),

@@ -93,3 +93,24 @@ def test_cell_text_is_escaped_even_when_it_looks_like_markup():
     page = _table([hostile], [[hostile, _verdict(True), _verdict(False)]])
     assert "<span onmouseover" not in page and "&lt;span onmouseover=alert(2)&gt;" in page
     assert "<span class='pass'>pass</span>" in page and "<span class='fail'>FAIL</span>" in page
+
+
+def test_tables_follow_the_run_order_and_name_each_role_once():
+    from augmentation.reporting.audit import _num, _ordered, _roles_cell
+
+    order = ["none", "threshold", "random", "smote", "scm"]
+    assert [m for m, _ in _ordered({"smote": 1, "extra": 0, "none": 2, "scm": 3}, order)] == \
+        ["none", "smote", "scm", "extra"]
+    cell = _roles_cell({"smote": "interpolated", "adasyn": "interpolated", "scm": "sampled <from> parents"})
+    assert cell.count("interpolated") == 1 and "<b>smote, adasyn</b>" in cell and "&lt;from&gt;" in cell
+    assert _num(0.054483679165149956) == "0.054" and _num("n/a") == "n/a"
+
+
+def test_the_page_reads_in_run_order_with_one_role_column(page):
+    html, _ = page
+    evaluation = html[html.index("id='evaluation'"):]
+    assert evaluation.index("<td>none</td>") < evaluation.index("<td>smote</td>") < evaluation.index("<td>scm</td>")
+    variables = html[html.index("id='variables'"):html.index("id='constraints'")]
+    assert "what each generator did" in variables and variables.count("<th>") == 6
+    assert "id='structure'" in html and "Not data drift" in html
+    assert "relative to the real-data model" in html

@@ -9,6 +9,7 @@ from augmentation.causal.scorecard import (
     counterfactual_sanity,
     effect_consistency,
     mechanism_fidelity,
+    real_reference,
     structure_recovery,
 )
 from augmentation.data.table import TableSpec
@@ -92,3 +93,36 @@ def test_counterfactual_sanity_catches_a_reversed_monotone_effect(real, faithful
     wrong = pd.concat([real.nsmallest(2000, "dose")] * 4, ignore_index=True).assign(y=1)
     bad = counterfactual_sanity(real, wrong, MAP, learners=learners, categorical=[])
     assert not bad["passed"] and bad["probes"]["logreg:dose"]["share_against"] == 1.0
+
+
+def test_every_generator_of_a_run_meets_the_same_real_reference(real, faithful):
+    """One PC graph and one set of mechanisms from the real rows, whatever the generator or its seed."""
+    reference = real_reference(real, MAP, alpha=0.01, max_rows=1500, seed=7)
+    duplicated = real[real.y == 1].reset_index(drop=True)
+    runs = [(rows_, seed) for rows_ in (faithful, duplicated, scrambled(faithful, "marker")) for seed in (1, 2)]
+    structure = [structure_recovery(real, r, MAP, max_rows=1500, seed=s, reference=reference) for r, s in runs]
+    mechanisms = [mechanism_fidelity(real, r, MAP, max_rows=1500, seed=s, reference=reference) for r, s in runs]
+    assert len({s["shd_real_vs_map"] for s in structure}) == 1
+    assert all(s["reference"] == reference.describe() == m["reference"] for s, m in zip(structure, mechanisms,
+                                                                                          strict=True))
+    # without a shared reference each call draws its own real subsample: the reference then moves with the seed
+    alone = [structure_recovery(real, faithful, MAP, max_rows=1500, seed=s)["reference"]["seed"] for s in (1, 2)]
+    assert alone == [1, 2]
+    # the comparison side still differs by generator: scrambling a mechanism shows up against the same reference
+    assert mechanisms[4]["nodes"]["marker"]["ks"] > mechanisms[0]["nodes"]["marker"]["ks"]
+
+
+def test_mechanism_quality_trusts_a_good_fit_and_flags_a_starved_one(real):
+    from augmentation.causal.mechanisms import out_of_fold_quality
+    from augmentation.reporting.audit import _scorecard
+
+    good = out_of_fold_quality(real, MAP, max_iter=100, random_state=0)
+    assert set(good) == {"dose", "marker", "y", "followup"}  # every node with parents, none of the roots
+    assert good["marker"]["score"] == "R²" and good["marker"]["skill"] > 0.8 and good["marker"]["trusted"]
+    assert good["y"]["score"] == "log-loss skill" and good["y"]["trusted"]
+    # one boosting round with two leaves cannot follow marker = 2 dose + tanh(dose): far below the linear fit
+    starved = out_of_fold_quality(real, MAP, max_iter=1, max_leaf_nodes=2, random_state=0)
+    assert not starved["marker"]["trusted"] and starved["marker"]["skill"] < starved["marker"]["linear_skill"] - 0.05
+    page = _scorecard({"scm": {"broken_share": 0.0, "broken": [], "n_hold_real": 3, "passed": True,
+                               "mechanism_quality": starved}})
+    assert "Warning: do not trust scm on" in page and "marker" in page

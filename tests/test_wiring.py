@@ -46,7 +46,7 @@ def test_shipped_params_files_parse():
 # The library's rooms and their ranks: a module may import its own room and rooms of a lower rank, nothing else.
 RANKS = {"core": 0, "data": 1, "contract": 2, "causal": 2, "generators": 3, "synthesis": 4, "evaluation": 5,
          "monitoring": 6, "reporting": 6, "bench": 7}
-CORE = {"errors", "seeding", "learners"}
+CORE = {"kernels", "errors", "seeding", "learners"}
 
 
 def room(module: str) -> str | None:

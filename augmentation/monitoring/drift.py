@@ -116,6 +116,26 @@ def detect_drift(reference: pd.DataFrame, current: pd.DataFrame, *, categorical:
                        max_minority_rate_change=max_minority_rate_change, html=snapshot.get_html_str(as_iframe=False))
 
 
-def write_html(result: DriftResult, path: str | Path) -> None:
+def write_html(result: DriftResult, path: str | Path, *, title: str = "") -> None:
+    """Evidently's page, opened by a note saying what it compares, with the exact p-values it rounds to 0."""
+    import html
+    import re
+
     from augmentation.data import io
-    io.write_text(result.html, path)
+
+    def p_text(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.3g}"
+
+    rows = "".join(f"<tr><td>{html.escape(str(c))}</td><td>{r['test']}</td><td>{p_text(r['p_value'])}</td>"
+                   f"<td>{'yes' if r['drifted'] else 'no'}</td></tr>" for c, r in result.columns.items())
+    note = ("<div style='font-family:sans-serif;margin:1em 2em;padding:.8em 1em;border:1px solid #ccc;"
+            "background:#fafafa;font-size:14px'>"
+            f"<h2 style='margin:0 0 .4em'>{html.escape(title or 'Minority-row drift')}</h2>"
+            f"<p><b>Minority rows only</b>: this page compares the {result.current_rows} minority (positive-label) "
+            f"rows of the new batch with the {result.reference_rows} minority rows the active generators were "
+            f"fitted on; majority rows are not tested. Verdict: <b>{'DRIFT' if result.drifted else 'no drift'}</b>"
+            f" ({html.escape(result.reason())}).</p><p>Evidently's widgets below round small p-values to 0; "
+            "the exact values:</p><table style='border-collapse:collapse' border='1' cellpadding='3'>"
+            f"<tr><th>column</th><th>test</th><th>p-value</th><th>drifted</th></tr>{rows}</table></div>")
+    page, count = re.subn(r"(<body[^>]*>)", lambda m: m.group(1) + note, result.html, count=1)
+    io.write_text(page if count else note + result.html, path)

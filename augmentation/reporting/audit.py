@@ -2,7 +2,10 @@
 
 No network assets: styles inline, plots as base64 PNG (matplotlib, Agg backend), no scripts.
 Sections (each an ``<h2 id=...>``): map, variables, constraints, generators, contract,
-scorecard, fairness, evaluation, distributions, drift.
+scorecard, fairness, evaluation, distributions, structure.
+
+Every per-method table lists the methods in the run's order (baselines first, then the generators as
+configured), never alphabetically.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ import pandas as pd
 from augmentation.causal.map import CausalMap
 
 SECTIONS = ("map", "variables", "constraints", "generators", "contract", "scorecard", "fairness", "evaluation",
-            "distributions", "drift")
+            "distributions", "structure")
 _STYLE = """body{font-family:sans-serif;margin:2em;max-width:1200px;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;
 text-align:left;vertical-align:top}th{background:#f2f2f2}.fail{color:#b00;font-weight:bold}.pass{color:#070}
-img{max-width:100%}.grid{display:flex;flex-wrap:wrap;gap:8px}code{font-size:12px}"""
+img{max-width:100%}.grid{display:flex;flex-wrap:wrap;gap:8px}code{font-size:12px}.note{color:#555;max-width:60em}
+ul.roles{margin:0;padding-left:1.1em}"""
 
 
 def variable_roles(method: str, params: Mapping[str, Any], causal_map: CausalMap, columns: list[str]) -> dict[str, str]:
@@ -72,6 +76,7 @@ def render(*, title: str, causal_map: CausalMap, train: pd.DataFrame, synthetic:
            contract: Mapping[str, Any], causal: Mapping[str, Any], fairness: Mapping[str, Any],
            summary: Mapping[str, Any]) -> str:
     """The audit page as one HTML string."""
+    order = [r["method"] for r in summary.get("rows", [])] + list(synthetic)
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{_e(title)}</title>"
              f"<style>{_STYLE}</style></head><body><h1>{_e(title)}</h1>",
              "<p>Sections: " + " · ".join(f"<a href='#{s}'>{s}</a>" for s in SECTIONS) + "</p>"]
@@ -91,17 +96,15 @@ def render(*, title: str, causal_map: CausalMap, train: pd.DataFrame, synthetic:
     parts.append(_img(_draw_map(causal_map), "the causal map"))
 
     parts.append(_h("variables", "Variables: generated or held fixed, and why"))
-    columns = [c for c in train.columns]
-    heads = ["variable", "type", "bounds", "immutable", "tier", *synthetic]
-    rows = []
+    columns = list(train.columns)
     roles = {m: variable_roles(m, records.get(m, {}).get("params", {}), causal_map, columns) for m in synthetic}
+    rows = []
     for c in columns:
         var = causal_map.variable(c)
-        mapped = c in causal_map.nodes
-        rows.append([c, var.type if mapped else "(not in the map)", var.bounds if var.bounds else "",
+        rows.append([c, var.type if c in causal_map.nodes else "(not in the map)", var.bounds or "",
                      "yes" if var.immutable else "", "" if var.tier is None else var.tier,
-                     *[roles[m][c] for m in synthetic]])
-    parts.append(_table(heads, rows))
+                     _roles_cell({m: roles[m][c] for m in synthetic})])
+    parts.append(_table(["variable", "type", "bounds", "immutable", "tier", "what each generator did"], rows))
 
     parts.append(_h("constraints", f"Constraints (mode: {constraint_mode})"))
     if "skipped" in constraints:
@@ -109,31 +112,38 @@ def render(*, title: str, causal_map: CausalMap, train: pd.DataFrame, synthetic:
     else:
         rows = [[m, r["n_rows_in"], r["n_rows_repaired"], r["n_rows_rejected"], r["n_rows_out"],
                  ", ".join(f"{k}: {v}" for k, v in r["repaired"].items()) or "-",
-                 ", ".join(f"{k}: {v}" for k, v in r["rejected"].items()) or "-"] for m, r in constraints.items()]
+                 ", ".join(f"{k}: {v}" for k, v in r["rejected"].items()) or "-"]
+                for m, r in _ordered(constraints, order)]
         parts.append(_table(["generator", "rows made", "repaired", "rejected", "kept", "repaired by constraint",
                              "rejected by constraint"], rows))
 
     parts.append(_h("generators", "Generators: versions, parameters, seed, training data"))
     rows = [[m, json.dumps(r.get("params", {})), r.get("sampling_strategy"), r.get("seed"),
              r.get("train_sha256", "")[:16] + "…", r.get("train_rows"),
-             ", ".join(f"{k} {v}" for k, v in r.get("versions", {}).items())] for m, r in records.items()]
+             ", ".join(f"{k} {v}" for k, v in r.get("versions", {}).items())] for m, r in _ordered(records, order)]
     parts.append(_table(["generator", "parameters", "sampling strategy", "seed", "training data sha256",
                          "training rows", "library versions"], rows))
 
     parts.append(_h("contract", "Data contract (Great Expectations)"))
     rows = [[name, r.get("n_expectations"), _verdict(r.get("passed")),
-             "; ".join(str(f) for f in r.get("failures", []))[:500] or "-"] for name, r in contract.items()]
+             "; ".join(str(f) for f in r.get("failures", []))[:500] or "-"]
+            for name, r in _ordered(contract, ["raw data", *order])]
     parts.append(_table(["rows checked", "expectations", "verdict", "failures"], rows))
 
     parts.append(_h("scorecard", "Causal-fidelity scorecard"))
-    parts.append(_scorecard(causal))
+    parts.append(_scorecard(dict(_ordered(causal, order))))
 
     parts.append(_h("fairness", "Fairness"))
     if "skipped" in fairness:
         parts.append(f"<p>{_e(fairness['skipped'])}</p>")
     else:
-        rows = [[m, r.get("demographic_parity_difference"), r.get("equalized_odds_difference"),
-                 _verdict(r.get("passed")), r.get("reason", "")] for m, r in fairness.items() if isinstance(r, dict)]
+        parts.append("<p class='note'>Differences between the groups of the sensitive attribute, of a model trained "
+                     "on the real training rows plus each method's synthetic rows, on the real hold-out. "
+                     "<code>none</code> is the model trained on the real rows alone: when it fails, the real data "
+                     "itself exceeds the gate, and no generator is to blame for that gap.</p>")
+        rows = [[m, _num(r.get("demographic_parity_difference")), _num(r.get("equalized_odds_difference")),
+                 _verdict(r.get("passed")), r.get("reason", "")]
+                for m, r in _ordered(fairness, order) if isinstance(r, dict)]
         parts.append(_table(["method", "demographic parity diff.", "equalized odds diff.", "verdict", "reason"], rows))
 
     parts.append(_h("evaluation", "Evaluation on the real hold-out"))
@@ -153,20 +163,26 @@ def render(*, title: str, causal_map: CausalMap, train: pd.DataFrame, synthetic:
                                                     for learner, d in decision["learners"].items()) + "</div>")
 
     parts.append(_h("distributions", "Real vs synthetic minority rows, per variable"))
-    parts.append("<div class='grid'>" + "".join(_img(_distribution(train, synthetic, c, causal_map.label), c)
-                                                for c in columns if c != causal_map.label) + "</div>")
+    parts.append("<p class='note'>One row of panels per variable: the real minority rows (black outline) against "
+                 "each generator's synthetic rows (filled), on the same bins.</p>")
+    parts.append("".join(_img(_distribution(train, synthetic, c, causal_map.label), c)
+                         for c in columns if c != causal_map.label))
 
-    parts.append(_h("drift", "Drifted structure: broken independences and edges PC sees differently"))
+    parts.append(_h("structure", "Structure changes: broken independences and edges PC sees differently"))
+    parts.append("<p class='note'>Not data drift (that is the drift monitor's Evidently report): these are the "
+                 "implied conditional independences of the map that hold on real rows but break on the augmented "
+                 "rows, and the pairs where the PC algorithm's graph on synthetic rows differs from its graph on "
+                 "real rows.</p>")
     rows = []
-    for m, r in causal.items():
+    for m, r in _ordered(causal, order):
         if not isinstance(r, dict):
             continue
-        for t in r.get("broken", []):
-            rows.append([m, "independence broken", f"{t['x']} ⟂ {t['y']} | {{{', '.join(t['given'])}}}",
-                         f"p real {t['p_real']:.3g}, synthetic {t['p_synthetic']:.3g}"])
-        for pair in r.get("scorecard", {}).get("structure", {}).get("differing_pairs", []):
-            rows.append([m, "PC edge differs", pair, ""])
-    parts.append(_table(["generator", "kind", "what", "evidence"], rows) if rows else "<p>None.</p>")
+        broken = [f"{t['x']} ⟂ {t['y']} | {{{', '.join(t['given'])}}} (p real {t['p_real']:.3g}, synthetic "
+                  f"{t['p_synthetic']:.3g}, Holm-adjusted {t['p_synthetic_holm']:.3g})" for t in r.get("broken", [])]
+        pairs = r.get("scorecard", {}).get("structure", {}).get("differing_pairs", [])
+        rows.append([m, "; ".join(broken) or "none", f"{len(pairs)}: " + "; ".join(pairs) if pairs else "none"])
+    parts.append(_table(["generator", "independences broken", "PC edges that differ"], rows) if rows
+                 else "<p>None.</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -178,6 +194,16 @@ def _e(value: Any) -> str:
 
 def _h(anchor: str, text: str) -> str:
     return f"<h2 id='{anchor}'>{_e(text)}</h2>"
+
+
+def _ordered(mapping: Mapping[str, Any], order: list[str]) -> list[tuple[str, Any]]:
+    """The mapping's items in the run's method order; names the order does not know come after, as given."""
+    rank = {name: i for i, name in reversed(list(enumerate(order)))}
+    return sorted(mapping.items(), key=lambda item: rank.get(item[0], len(rank)))
+
+
+def _num(value: Any) -> Any:
+    return f"{value:.3f}" if isinstance(value, float) else value
 
 
 class _Markup(str):
@@ -194,6 +220,15 @@ def _table(heads: list[str], rows: list[list[Any]]) -> str:
         return v if isinstance(v, _Markup) else _e(v)  # user text (column names, values) never passes as markup
     return ("<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in heads) + "</tr>"
             + "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows) + "</table>")
+
+
+def _roles_cell(roles: Mapping[str, str]) -> str:
+    """One line per distinct role, naming the generators that gave the variable that role."""
+    by_role: dict[str, list[str]] = {}
+    for method, role in roles.items():
+        by_role.setdefault(role, []).append(method)
+    return _Markup("<ul class='roles'>" + "".join(f"<li><b>{_e(', '.join(methods))}</b>: {_e(role)}</li>"
+                                                for role, methods in by_role.items()) + "</ul>")
 
 
 def _scorecard(causal: Mapping[str, Any]) -> str:
@@ -216,14 +251,46 @@ def _scorecard(causal: Mapping[str, Any]) -> str:
                      "; ".join(f"{k}: {v['share_against']:.1%} against (real model {v['share_against_real_model']:.1%})"
                                for k, v in cf.get("probes", {}).items()) or cf.get("skipped", "n/a"),
                      _verdict(cf.get("passed")), _verdict(r.get("passed"))])
-        for node, v in mech.get("nodes", {}).items():
-            node_rows.append([m, node, v["kind"], v["ks"], f"{v['p_value']:.3g}", v["wasserstein"],
-                              _verdict(v["passed"])])
-    out = _table(["generator", "independence agreement", "", "SHD to map: real / synthetic", "",
-                  "mechanism residual KS", "", "exposure effect (log OR, 95% CI): real → synthetic", "",
-                  "counterfactual sanity", "", "overall"], rows)
-    out += "<h3>Mechanism fidelity per node</h3>" + _table(
-        ["generator", "node", "mechanism", "KS", "p-value", "Wasserstein (real SD)", "verdict"], node_rows)
+        node_rows += [(m, f"{node} ({v['kind']})", v["ks"], v["passed"]) for node, v in mech.get("nodes", {}).items()]
+    rules = next((r.get("scorecard", {}) for r in causal.values() if isinstance(r, dict)), {})
+    mech_rule, cf_rule = rules.get("mechanisms", {}), rules.get("counterfactual", {})
+    out = ("<p class='note'>How each part decides. <b>Independence</b>: the share of the map's implied "
+           "independences that hold on real rows and still hold on augmented rows. <b>SHD</b>: PC's graph on "
+           "synthetic rows may be at most the configured margin further from the map than PC's graph on real rows. "
+           "<b>Mechanism</b>: a node fails when its residual KS statistic exceeds "
+           f"{_e(mech_rule.get('max_ks', 'the limit'))} and is also significant at alpha "
+           f"{_e(mech_rule.get('alpha', ''))}. <b>Exposure effect</b>: the adjusted log odds ratio on augmented rows "
+           "within the configured number of real standard errors of the real one. <b>Counterfactual</b>: relative "
+           "to the real-data model: a probe fails only when the share of rows whose risk moves against a declared "
+           "monotone effect exceeds the real-data model's own share by more than "
+           f"{_e(cf_rule.get('max_violation', 'the margin'))} (so 5.6% against can pass when the real model has "
+           "5.2%).</p>")
+    out += _table(["generator", "independence agreement", "", "SHD to map: real / synthetic", "",
+                   "mechanism residual KS", "", "exposure effect (log OR, 95% CI): real → synthetic", "",
+                   "counterfactual sanity", "", "overall"], rows)
+    nodes = list(dict.fromkeys(node for m, node, *_ in node_rows))
+    cells = {(m, node): (ks, passed) for m, node, ks, passed in node_rows}
+    methods = list(dict.fromkeys(m for m, *_ in node_rows))
+    grid = [[node, *[_Markup(f"<span class='{'pass' if cells[m, node][1] else 'fail'}'>{cells[m, node][0]:.3f}"
+                             "</span>") if (m, node) in cells else "" for m in methods]] for node in nodes]
+    out += ("<h3>Mechanism fidelity per node: residual KS (red: fails)</h3>"
+            + _table(["node", *methods], grid))
+    for m, r in causal.items():
+        quality = r.get("mechanism_quality") if isinstance(r, dict) else None
+        if not quality:
+            continue
+        poor = [n for n, q in quality.items() if not q["trusted"]]
+        out += (f"<h3>How well {_e(m)}'s mechanisms fit the real rows (out of fold)</h3><p class='note'>Skill on "
+                "rows each mechanism was not fitted on: R² for a number, log-loss skill (1 − loss / loss of the base "
+                "rates) for a category; beside it the same parents in a linear model. A mechanism is not trusted "
+                "when it does worse than no parents at all, or clearly worse than the linear fit: "
+                f"{_e(m)}'s rows for that node then follow the model's error, not the data.</p>")
+        if poor:
+            out += (f"<p class='fail'>Warning: do not trust {_e(m)} on {_e(', '.join(poor))}: the mechanism fits "
+                    "worse than the linear fit or than no parents.</p>")
+        out += _table(["node", "parents", "score", "skill", "linear, same parents", "trusted"],
+                      [[n, ", ".join(q["parents"]), q["score"], f"{q['skill']:.3f}", f"{q['linear_skill']:.3f}",
+                        _verdict(q["trusted"])] for n, q in quality.items()])
     return out
 
 
@@ -237,11 +304,11 @@ def _reliability(learner: str, decision: Mapping[str, Any]) -> str:
     return _png(fig)
 
 
-def _png(fig) -> str:
+def _png(fig, dpi: int = 72) -> str:
     import matplotlib.pyplot as plt
 
     buffer = _io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=72, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
@@ -271,35 +338,44 @@ def _draw_map(causal_map: CausalMap) -> str:
     for x, layer in enumerate(sorted(set(layers.values()))):
         column = sorted(n for n in dag if layers[n] == layer)
         pos.update({n: (float(x), (len(column) - 1) / 2 - i) for i, n in enumerate(column)})
-    fig, ax = _figure(9, 5)
+    fig, ax = _figure(11, 6)
     colours = ["#f4b6b6" if n == causal_map.label else "#cccccc" if causal_map.variable(n).immutable else "#b6d4f4"
                for n in dag]
-    nx.draw_networkx(dag, pos, ax=ax, node_color=colours, node_size=1600, font_size=8, arrowsize=14,
+    nx.draw_networkx(dag, pos, ax=ax, node_color=colours, node_size=2600, font_size=12, arrowsize=16,
                      edge_color="#555555")
-    ax.set_title("left to right: temporal tiers; grey = immutable, red = label", fontsize=9)
+    ax.set_title("left to right: temporal tiers; grey = immutable, red = label", fontsize=12)
     ax.axis("off")
-    return _png(fig)
+    return _png(fig, dpi=96)
 
 
 def _distribution(train: pd.DataFrame, synthetic: Mapping[str, pd.DataFrame], column: str, label: str) -> str:
-    fig, ax = _figure(3.6, 2.4)
+    """One row of small panels: the real minority rows against each generator's rows, on shared bins."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     real = train.loc[train[label] == 1, column]
-    frames = {"real minority": real, **{m: f[column] for m, f in synthetic.items()}}
-    if pd.api.types.is_numeric_dtype(real) and real.nunique() > 12:
-        values = pd.concat(frames.values())
-        bins = np.histogram_bin_edges(values.to_numpy(dtype=float), bins=30)
-        for name, series in frames.items():
-            ax.hist(series.to_numpy(dtype=float), bins=bins, density=True, histtype="step",
-                    linewidth=2 if name == "real minority" else 1, label=name)
+    panels = max(len(synthetic), 1)
+    fig, axes = plt.subplots(1, panels, figsize=(1.9 * panels, 1.7), sharey=True, squeeze=False)
+    numeric = pd.api.types.is_numeric_dtype(real) and real.nunique() > 12
+    if numeric:
+        values = pd.concat([real, *(f[column] for f in synthetic.values())]).to_numpy(dtype=float)
+        bins = np.histogram_bin_edges(values[np.isfinite(values)], bins=25)
     else:
-        levels = sorted(pd.concat(frames.values()).astype(str).unique())
-        width = 0.8 / len(frames)
-        for i, (name, series) in enumerate(frames.items()):
-            share = series.astype(str).value_counts(normalize=True).reindex(levels, fill_value=0)
-            ax.bar(np.arange(len(levels)) + i * width, share.to_numpy(), width=width, label=name)
-        ax.set_xticks(np.arange(len(levels)) + 0.4 - width / 2, levels, fontsize=7,
-                      rotation=90 if len(levels) > 6 else 0)
-    ax.set_title(column, fontsize=9)
-    ax.tick_params(labelsize=7)
-    ax.legend(fontsize=6)
+        levels = sorted(pd.concat([real, *(f[column] for f in synthetic.values())]).astype(str).unique())
+    for ax, (name, frame) in zip(axes[0], synthetic.items(), strict=False):  # no generator: one empty panel
+        if numeric:
+            ax.hist(frame[column].to_numpy(dtype=float), bins=bins, density=True, color="#8fb8de")
+            ax.hist(real.to_numpy(dtype=float), bins=bins, density=True, histtype="step", color="black", linewidth=1.2)
+        else:
+            x = np.arange(len(levels))
+            ax.bar(x, frame[column].astype(str).value_counts(normalize=True).reindex(levels, fill_value=0),
+                   color="#8fb8de")
+            ax.step(x, real.astype(str).value_counts(normalize=True).reindex(levels, fill_value=0), where="mid",
+                    color="black", linewidth=1.2)
+            ax.set_xticks(x, levels if len(levels) <= 6 else [""] * len(levels))
+        ax.set_title(name, fontsize=8)
+        ax.tick_params(labelsize=6)
+    fig.suptitle(column, fontsize=10, x=0.01, ha="left")
     return _png(fig)

@@ -122,7 +122,7 @@ def test_the_counted_metrics_are_scikit_learns_to_the_last_bit():
 
     rng = np.random.default_rng(3)
     objective = Objective(min_precision=0.3)
-    for _ in range(400):
+    for _ in range(150):
         n = int(rng.integers(1, 80))
         y, labels = (rng.random(n) < rng.random()).astype(int), (rng.random(n) < rng.random()).astype(int)
         precise = precision_score(y, labels, zero_division=0) >= 0.3
@@ -131,10 +131,10 @@ def test_the_counted_metrics_are_scikit_learns_to_the_last_bit():
             (recall_score(y, labels, zero_division=0) if precise else 0.0)
         if 0 < y.sum() < n:  # scikit-learn warns and averages the classes present otherwise; so does label_score
             assert objective.label_score(y, labels, "balanced_accuracy") == balanced_accuracy_score(y, labels)
-    y = (rng.random(3000) < 0.1).astype(int)
-    proba = np.round(rng.random(3000), 2)  # many ties
+    y = (rng.random(1000) < 0.1).astype(int)
+    proba = np.round(rng.random(1000), 2)  # many ties
     same_scores = Predictions(proba, proba, (proba > 0.5).astype(int), [0.5])
-    other = Predictions(np.zeros(3000) + 0.5, proba, (proba > 0.5).astype(int), [0.5])  # AUC exactly 0.5
+    other = Predictions(np.zeros(1000) + 0.5, proba, (proba > 0.5).astype(int), [0.5])  # AUC exactly 0.5
     gain, low, high = paired_bootstrap(y, same_scores, other, "roc_auc", objective, n=50, seed=1)
     assert gain == roc_auc_score(y, proba) - 0.5
     rng_again = np.random.default_rng(1)

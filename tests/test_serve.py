@@ -46,7 +46,12 @@ def follow(process: subprocess.Popen, log: Path) -> threading.Event:
 
 async def drift_to_recalibration(log: Path) -> None:
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        DeploymentFilter,
+        DeploymentFilterId,
+    )
     from prefect.events.clients import get_events_subscriber
     from prefect.events.filters import EventFilter, EventNameFilter
     from prefect.flow_runs import wait_for_flow_run
@@ -63,6 +68,15 @@ async def drift_to_recalibration(log: Path) -> None:
         assert any(a.actions[0].deployment_id == recalibrate and "oversampling.drift.detected" in a.trigger.expect
                    for a in await client.read_automations())
 
+        # Only the test's own monitor run may take the batch: the cron schedule is switched off (the server then
+        # deletes its future runs), and a scheduled run already under way is waited for.
+        monitor_id = deployments["drift-monitor"].id
+        for schedule in deployments["drift-monitor"].schedules:
+            await client.update_deployment_schedule(monitor_id, schedule.id, active=False)
+        for earlier in await client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[monitor_id]))):
+            await wait_for_flow_run(earlier.id, timeout=600, client=client)
+
         # A drifted batch, then a run of the monitor: it emits the drift event, the trigger starts recalibrate.
         drop_batch("week7.parquet", drift=1.0, seed=17)
         # Flow-run events, subscribed to before the monitor runs so none is missed. (The server's live stream
@@ -70,7 +84,7 @@ async def drift_to_recalibration(log: Path) -> None:
         recalibrate_runs = f"prefect.deployment.{recalibrate}"
         async with get_events_subscriber(filter=EventFilter(event=EventNameFilter(prefix=["prefect.flow-run."]))) \
                 as events:
-            run = await client.create_flow_run_from_deployment(deployments["drift-monitor"].id)
+            run = await client.create_flow_run_from_deployment(monitor_id)
             monitor = await wait_for_flow_run(run.id, timeout=600, client=client)
             assert monitor.state.is_completed(), (monitor.state, log.read_text()[-3000:])
             async for event in events:  # the triggered run's state events, up to its final one

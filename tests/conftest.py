@@ -17,9 +17,12 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # OpenMP pools (boosted trees) oversubscribe on 2 shared cores
 
-# Small enough to run in seconds, large enough that every generator has minority rows to work with.
+# Small enough to run in seconds, large enough that every generator has minority rows to work with. The decision
+# (recommend) and the scorecard run at their smallest settings: the tests that use them check that they run and
+# what they write, not the numbers (tests/test_decision.py and tests/test_scorecard.py test those).
 SMALL = {"simulate": {"rows": 3000}, "evaluate": {"repeats": 2},
-         "generators": {"methods": ["random", "smote", "smotenc"]}}
+         "generators": {"methods": ["random", "smote", "smotenc"]},
+         "recommend": {"folds": 2, "bootstrap": 100}, "causal_check": {"max_rows": 1500}}
 
 
 def tracked_files() -> list[str]:
@@ -38,15 +41,20 @@ def write_params(project: Path, **changes: dict) -> None:
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
-@pytest.fixture
-def project(tmp_path, monkeypatch) -> Path:
-    """A fresh copy of the project (code, params, contracts, dvc.yaml) as its own git and DVC repo, as cwd."""
-    dest = tmp_path / "project"
+def copy_project(dest: Path) -> Path:
+    """The project's code, params, contracts and dvc.yaml (no outputs, no dvc.lock) copied to ``dest``, a git repo."""
     for name in tracked_files():
         if (ROOT / name).is_file() and name != "dvc.lock" and not name.startswith("models/"):
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, dest / name)
     subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+    return dest
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """A fresh copy of the project (code, params, contracts, dvc.yaml) as its own git and DVC repo, as cwd."""
+    dest = copy_project(tmp_path / "project")
     monkeypatch.setenv("DVC_SITE_CACHE_DIR", str(tmp_path / "dvc-site-cache"))
     monkeypatch.chdir(dest)
     write_params(dest, **SMALL)
@@ -72,12 +80,7 @@ DRIFT_PARAMS = {**SMALL, "fairness": {"max_demographic_parity_difference": 1.0, 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory, prefect_server) -> Path:
     """A project copy after one retraining run: version v1 registered, active, pushed to the DVC remote."""
-    dest = tmp_path_factory.mktemp("built") / "project"
-    for name in tracked_files():
-        if (ROOT / name).is_file() and name != "dvc.lock" and not name.startswith("models/"):
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, dest / name)
-    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+    dest = copy_project(tmp_path_factory.mktemp("built") / "project")
     write_params(dest, **DRIFT_PARAMS)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DVC_SITE_CACHE_DIR", str(dest.parent / "dvc-site-cache"))
@@ -88,11 +91,16 @@ def built(tmp_path_factory, prefect_server) -> Path:
     return dest
 
 
-@pytest.fixture
-def site(built, tmp_path, monkeypatch) -> Path:
-    """A fresh copy of the built project as the working directory."""
+def use_copy(source: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A fresh copy of a project folder made by a wider-scoped fixture, as the working directory."""
     dest = tmp_path / "project"
-    shutil.copytree(built, dest, symlinks=True)
+    shutil.copytree(source, dest, symlinks=True)
     monkeypatch.setenv("DVC_SITE_CACHE_DIR", str(tmp_path / "dvc-site-cache"))
     monkeypatch.chdir(dest)
     return dest
+
+
+@pytest.fixture
+def site(built, tmp_path, monkeypatch) -> Path:
+    """A fresh copy of the built project as the working directory."""
+    return use_copy(built, tmp_path, monkeypatch)

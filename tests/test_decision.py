@@ -116,6 +116,34 @@ def test_the_interval_excludes_zero_only_when_the_gain_is_real():
     assert low < 0 < high
 
 
+def test_the_counted_metrics_are_scikit_learns_to_the_last_bit():
+    # label_score and the bootstrap's AUC skip scikit-learn's input checks for speed; the numbers must not move.
+    from sklearn.metrics import balanced_accuracy_score, f1_score, precision_score, recall_score, roc_auc_score
+
+    rng = np.random.default_rng(3)
+    objective = Objective(min_precision=0.3)
+    for _ in range(150):
+        n = int(rng.integers(1, 80))
+        y, labels = (rng.random(n) < rng.random()).astype(int), (rng.random(n) < rng.random()).astype(int)
+        precise = precision_score(y, labels, zero_division=0) >= 0.3
+        assert objective.label_score(y, labels, "f1") == f1_score(y, labels, zero_division=0)
+        assert objective.label_score(y, labels, "recall_at_precision") == \
+            (recall_score(y, labels, zero_division=0) if precise else 0.0)
+        if 0 < y.sum() < n:  # scikit-learn warns and averages the classes present otherwise; so does label_score
+            assert objective.label_score(y, labels, "balanced_accuracy") == balanced_accuracy_score(y, labels)
+    y = (rng.random(1000) < 0.1).astype(int)
+    proba = np.round(rng.random(1000), 2)  # many ties
+    same_scores = Predictions(proba, proba, (proba > 0.5).astype(int), [0.5])
+    other = Predictions(np.zeros(1000) + 0.5, proba, (proba > 0.5).astype(int), [0.5])  # AUC exactly 0.5
+    gain, low, high = paired_bootstrap(y, same_scores, other, "roc_auc", objective, n=50, seed=1)
+    assert gain == roc_auc_score(y, proba) - 0.5
+    rng_again = np.random.default_rng(1)
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    expected = [roc_auc_score(y[i], proba[i]) - 0.5 for i in
+                (np.concatenate([rng_again.choice(pos, len(pos)), rng_again.choice(neg, len(neg))]) for _ in range(50))]
+    assert (low, high) == pytest.approx(tuple(np.percentile(expected, [2.5, 97.5])), abs=1e-12)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"metric": "accuracy"}, "unknown decision metric 'accuracy'"),
     ({"min_precision": 1.5}, "min_precision must be in (0, 1]"),

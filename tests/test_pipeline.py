@@ -9,11 +9,14 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
-from tests.conftest import write_params
+from tests.conftest import SMALL, copy_project, use_copy, write_params
 
 METRICS = ["metrics/evaluation.json", "metrics/causal.json", "metrics/fairness.json", "metrics/decision.json",
            "metrics/summary.json"]
+FLOW_OUTPUTS = METRICS + ["data/split/train.parquet", "data/synthetic/smote.parquet", "reports/summary.md",
+                          "reports/audit.html"]
 
 
 def dvc(*args: str) -> subprocess.CompletedProcess:
@@ -26,15 +29,39 @@ def read_all(paths: list[str]) -> dict[str, bytes]:
     return {p: Path(p).read_bytes() for p in paths}
 
 
-def test_flow_and_dvc_repro_write_the_same_outputs(project, prefect_server):
+@pytest.fixture(scope="module")
+def retrained(tmp_path_factory, prefect_server) -> dict:
+    """One retraining flow run on a project copy, shared by the tests below (each reads it or works on a copy):
+    the folder, the flow's summary and the artifacts that run created, by key."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
     from flows.retrain import retrain
 
-    summary = retrain(params_path="params.yaml")
+    dest = copy_project(tmp_path_factory.mktemp("retrained") / "project")
+    write_params(dest, **SMALL)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DVC_SITE_CACHE_DIR", str(dest.parent / "dvc-site-cache"))
+        patch.chdir(dest)
+        state = retrain(params_path="params.yaml", return_state=True)
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+    return {"folder": dest, "summary": state.result(), "artifacts": {a.key: a for a in artifacts}}
+
+
+@pytest.fixture
+def run_copy(retrained, tmp_path, monkeypatch) -> Path:
+    """A fresh copy of the retrained project as the working directory."""
+    return use_copy(retrained["folder"], tmp_path, monkeypatch)
+
+
+def test_flow_and_dvc_repro_write_the_same_outputs(retrained, run_copy):
+    summary = retrained["summary"]
     assert summary["dvc"].startswith("recorded"), summary["dvc"]
     methods = [row["method"] for row in summary["rows"]]
     assert methods == ["none", "class_weight", "threshold", "random", "smote", "smotenc"]
-    flow_outputs = read_all(METRICS + ["data/split/train.parquet", "data/synthetic/smote.parquet",
-                                       "reports/summary.md", "reports/audit.html"])
+    flow_outputs = read_all(FLOW_OUTPUTS)
 
     # After the flow, DVC knows the outputs: nothing to re-run, and the remote holds them.
     status = dvc("status", "--json")
@@ -47,15 +74,13 @@ def test_flow_and_dvc_repro_write_the_same_outputs(project, prefect_server):
     assert read_all(list(flow_outputs)) == flow_outputs
 
     # A change in one stage's params re-runs only that stage and what reads its outputs.
-    write_params(project, causal_check={"alpha": 0.001})
+    write_params(run_copy, causal_check={"alpha": 0.001})
     changed = json.loads(dvc("status", "--json").stdout)
     assert set(changed) == {"causal_check"}, changed
 
 
-def test_synthetic_rows_are_marked_and_never_in_the_test_set(project, prefect_server):
-    from flows.retrain import retrain
-
-    retrain(params_path="params.yaml")
+def test_synthetic_rows_are_marked_and_never_in_the_test_set(retrained, monkeypatch):
+    monkeypatch.chdir(retrained["folder"])  # read only
     train, test = pd.read_parquet("data/split/train.parquet"), pd.read_parquet("data/split/test.parquet")
     augmented = pd.read_parquet("data/augmented/smote.parquet")
     assert set(augmented["provenance"]) == {"real", "smote"}
@@ -74,16 +99,15 @@ def test_synthetic_rows_are_marked_and_never_in_the_test_set(project, prefect_se
     report = Path("reports/summary.md").read_text()
     assert "| smote |" in report and "real hold-out" in report
 
-    # The Prefect UI shows the run's results: keyed artifacts, readable through the API.
-    from prefect.artifacts import Artifact
-
-    table = Artifact.get(key="retrain-summary")
-    assert table is not None and table.type == "table" and "smote" in str(table.data)
-    assert "| smote |" in str(Artifact.get(key="retrain-report").data)
+    # The Prefect UI shows the run's results: keyed artifacts of this flow run, readable through the API.
+    artifacts = retrained["artifacts"]
+    assert {"retrain-summary", "retrain-report", "retrain-scorecard", "retrain-audit"} <= set(artifacts)
+    table = artifacts["retrain-summary"]
+    assert table.type == "table" and "smote" in str(table.data)
+    assert str(artifacts["retrain-report"].data) == report  # the report artifact is the summary file
     # The causal-fidelity scorecard and the audit report, in the summary and among the artifacts.
     assert "## Causal-fidelity scorecard" in report and "mechanism KS" in report
-    assert "smote" in str(Artifact.get(key="retrain-scorecard").data)
-    audit = Artifact.get(key="retrain-audit")
-    assert audit is not None and "audit.html" in str(audit.data)
+    assert "smote" in str(artifacts["retrain-scorecard"].data)
+    assert "audit.html" in str(artifacts["retrain-audit"].data)
     page = Path("reports/audit.html").read_text()
     assert "id='scorecard'" in page and "id='constraints'" in page and "http://" not in page

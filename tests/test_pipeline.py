@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import SMALL, copy_project, use_copy, write_params
 
 METRICS = ["metrics/evaluation.json", "metrics/causal.json", "metrics/fairness.json", "metrics/decision.json",
-           "metrics/summary.json"]
+           "metrics/summary.json", "reports/summary.json"]
 FLOW_OUTPUTS = METRICS + ["data/split/train.parquet", "data/synthetic/smote.parquet", "reports/summary.md",
                           "reports/audit.html"]
 
@@ -73,6 +73,13 @@ def test_flow_and_dvc_repro_write_the_same_outputs(retrained, run_copy):
     assert forced.returncode == 0, forced.stderr
     assert read_all(list(flow_outputs)) == flow_outputs
 
+    # `dvc metrics show` prints the headline only: the decision per learner and the best generator, not the table.
+    shown = json.loads(dvc("metrics", "show", "--json").stdout)
+    (declared,) = [w["data"] for w in shown.values()]
+    assert set(declared) == {"metrics/summary.json"}
+    headline = declared["metrics/summary.json"]["data"]
+    assert set(headline["decision"]) == {"cart", "logreg"} and "rows" not in headline
+
     # A change in one stage's params re-runs only that stage and what reads its outputs.
     write_params(run_copy, causal_check={"alpha": 0.001})
     changed = json.loads(dvc("status", "--json").stdout)
@@ -104,6 +111,7 @@ def test_synthetic_rows_are_marked_and_never_in_the_test_set(retrained, monkeypa
     assert {"retrain-summary", "retrain-report", "retrain-scorecard", "retrain-audit"} <= set(artifacts)
     table = artifacts["retrain-summary"]
     assert table.type == "table" and "smote" in str(table.data)
+    assert list(json.loads(table.data)[0])[:2] == ["method", "verdict"]  # the method first, not alphabetical
     assert str(artifacts["retrain-report"].data) == report  # the report artifact is the summary file
     # The causal-fidelity scorecard and the audit report, in the summary and among the artifacts.
     assert "## Causal-fidelity scorecard" in report and "mechanism KS" in report

@@ -53,6 +53,8 @@ def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="param
     """Run the retraining flow (ingest → validate → split → fit → synthesise → checks → evaluate → report)."""
     from tasks import paths, preflight, runs
     runs.acquire()  # a second run in this folder is refused here, at once (released when this process ends)
+    for done in runs.recover():  # a killed run's folder: finished or removed before anything else
+        typer.echo(done)
     from tasks.params import load_params
     preflight.check(load_params(params))  # a bad params file or input fails here, before a Prefect server starts
     from flows.retrain import retrain

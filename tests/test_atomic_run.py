@@ -133,6 +133,8 @@ def test_outputs_are_exactly_the_dvc_pipelines_outs_and_metrics():
 def test_a_run_killed_at_a_stage_boundary_or_mid_stage_leaves_the_previous_run_and_blocks_no_one(workspace):
     before = output_hashes(workspace)
     assert len(before) >= len(paths.OUTPUTS)
+    # The killed runs use another seed: had any of their outputs reached the workspace, its bytes would differ.
+    write_params(workspace, seed=43)
 
     first = start_run(workspace)
     wait_for(first, staged("data/split/test.parquet"))  # the split stage has finished, fit is next
@@ -141,20 +143,25 @@ def test_a_run_killed_at_a_stage_boundary_or_mid_stage_leaves_the_previous_run_a
     (left,) = run_folders()
 
     second = start_run(workspace)  # the killed run's lock did not outlive it
-    wait_for(second, staged("metrics/fairness.json"))
-    wait_for(second, task_running("evaluate"))  # in the middle of the evaluate stage
-    # While it runs, a second run in the same folder is refused at once, naming the owner.
-    rc, output = cli_run(workspace)
-    assert rc == 2, output
-    assert f"process {second.pid}" in output and "another retraining run is in progress" in output, output
-    assert "Traceback" not in output
+    wait_for(second, task_running("validate"))  # in the middle of a stage (the contract check takes seconds)
     kill(second)
     assert output_hashes(workspace) == before
     # The second run removed the first's unfinished folder when it started; its own waits for the next run.
     assert run_folders() and left not in run_folders()
 
-    # A user error the params file cannot catch (a value of the wrong type) fails in the preflight, inside the
-    # flow: one message, exit 2, no traceback, the outputs untouched, the killed runs' folders cleaned up.
+    # While a run holds the workspace, another is refused at once, naming the owner's pid.
+    runs.acquire()
+    try:
+        rc, output = cli_run(workspace)
+    finally:
+        runs.release()
+    assert rc == 2, output
+    assert f"process {os.getpid()}" in output and "another retraining run is in progress" in output, output
+    assert "Traceback" not in output
+    assert output_hashes(workspace) == before
+
+    # A user error the params file cannot catch (a value of the wrong type) fails in the preflight, before the
+    # flow starts: one message, exit 2, no traceback, the outputs untouched, the killed runs' folders cleaned up.
     write_params(workspace, generators={"params": {"smote": {"k_neighbors": "abc"}}})
     rc, output = cli_run(workspace)
     assert rc == 2, output
@@ -162,7 +169,14 @@ def test_a_run_killed_at_a_stage_boundary_or_mid_stage_leaves_the_previous_run_a
     assert "Traceback" not in output and "NoneType: None" not in output, output
     assert output_hashes(workspace) == before
     assert not run_folders()
-    assert_flow_run_failed_with("The 'k_neighbors' parameter of SMOTE must be an int")
+    # Started another way (a deployment, Python), the flow runs the same preflight: its run ends Failed with the
+    # message, and the caller gets the user error once.
+    from augmentation.errors import ConfigError
+    from flows.retrain import retrain
+    with pytest.raises(ConfigError, match="k_neighbors"):
+        retrain(params_path="params.yaml")
+    assert_flow_run_failed_with("k_neighbors")
+    assert output_hashes(workspace) == before
 
 
 def assert_flow_run_failed_with(text: str) -> None:

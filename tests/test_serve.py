@@ -107,8 +107,9 @@ async def drift_to_recalibration(log: Path) -> None:
         monitor_artifacts = await artifacts(monitor.id)
         assert "drift-00001-week7" in monitor_artifacts
         # the Evidently report's link opens from the UI: the serving process serves reports/ over HTTP
-        link = monitor_artifacts["drift-00001-week7-report"].data
-        assert link.startswith("http://127.0.0.1:") and link.endswith("/drift/00001-week7.html"), link
+        shown = monitor_artifacts["drift-00001-week7-report"].data  # a link artifact is stored as [text](url)
+        link = shown[shown.index("](") + 2:].removesuffix(")")
+        assert link.startswith("http://127.0.0.1:") and link.endswith("/drift/00001-week7.html"), shown
         with urllib.request.urlopen(link, timeout=30) as reply:
             assert reply.status == 200 and b"Minority rows only" in reply.read()
 

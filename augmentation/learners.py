@@ -50,12 +50,17 @@ def estimator(learner: str, *, params: dict | None = None, class_weight: str | N
         model = cls(**params, random_state=random_state)
     else:
         model = cls(**params, class_weight=class_weight, random_state=random_state)
-    try:  # the values' types and ranges now, as fit would check them later (scikit-learn's constraints)
-        model._validate_params()
+    return checked_params(model, f"learner {learner!r}", f"fix the parameters of {learner!r} in evaluate.learners")
+
+
+def checked_params(estimator, what: str, fix: str):
+    """``estimator``, its parameters' types and ranges checked now, as ``fit`` would check them later
+    (scikit-learn's parameter constraints); a bad value is a ConfigError naming ``what``."""
+    try:
+        estimator._validate_params()
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"learner {learner!r}: {exc}", f"fix the parameters of {learner!r} in evaluate.learners") \
-            from exc
-    return model
+        raise ConfigError(f"{what}: {exc}", fix) from exc
+    return estimator
 
 
 def make_model(learner: str, *, numeric: Sequence[str], categorical: Sequence[str], params: dict | None = None,

@@ -12,13 +12,9 @@ import functools
 import logging
 from typing import Any, Callable
 
-from prefect.states import Failed, State
+from prefect.states import Failed
 
 from augmentation.errors import OversamplingError
-
-
-def as_failed(err: OversamplingError) -> State:
-    return Failed(message=str(err), data=err)
 
 
 def fails_cleanly(fn: Callable) -> Callable:
@@ -28,7 +24,7 @@ def fails_cleanly(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except OversamplingError as err:
-            return as_failed(err)
+            return Failed(message=str(err), data=err)
     return run
 
 

@@ -22,6 +22,7 @@ from augmentation.generators.david import DavidOversampler
 from augmentation.generators.dense import DenseBorderlineSMOTE, LoRAS
 from augmentation.generators.o2 import OptimizedOversampler
 from augmentation.generators.scm import SCMOversampler
+from augmentation.learners import checked_params
 
 # The neighbour count a generator uses when its params do not set one (imbalanced-learn's default);
 # min_minority_rows and the benchmark's small-minority cap read it from here.
@@ -165,8 +166,4 @@ def make_generator(name: str, *, random_state: Any, sampling_strategy: Any = "au
     except TypeError as exc:
         raise ConfigError(f"generator {name!r} does not take these parameters: {sorted(params)} ({exc})",
                           f"fix generators.params.{name} in params.yaml") from exc
-    try:  # the values' types and ranges now, as fit_resample would check them later (scikit-learn's constraints)
-        sampler._validate_params()
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"generator {name!r}: {exc}", f"fix generators.params.{name} in params.yaml") from exc
-    return sampler
+    return checked_params(sampler, f"generator {name!r}", f"fix generators.params.{name} in params.yaml")

@@ -317,13 +317,13 @@ def _img(data: str, alt: str) -> str:
     return f"<img alt='{_e(alt)}' src='data:image/png;base64,{data}'>"
 
 
-def _figure(width: float, height: float):
+def _figure(width: float, height: float, **subplots):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    return plt.subplots(figsize=(width, height))
+    return plt.subplots(figsize=(width, height), **subplots)
 
 
 def _draw_map(causal_map: CausalMap) -> str:
@@ -350,14 +350,9 @@ def _draw_map(causal_map: CausalMap) -> str:
 
 def _distribution(train: pd.DataFrame, synthetic: Mapping[str, pd.DataFrame], column: str, label: str) -> str:
     """One row of small panels: the real minority rows against each generator's rows, on shared bins."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     real = train.loc[train[label] == 1, column]
     panels = max(len(synthetic), 1)
-    fig, axes = plt.subplots(1, panels, figsize=(1.9 * panels, 1.7), sharey=True, squeeze=False)
+    fig, axes = _figure(1.9 * panels, 1.7, ncols=panels, sharey=True, squeeze=False)
     numeric = pd.api.types.is_numeric_dtype(real) and real.nunique() > 12
     if numeric:
         values = pd.concat([real, *(f[column] for f in synthetic.values())]).to_numpy(dtype=float)

@@ -11,7 +11,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 export OMP_NUM_THREADS := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup run test clean serve
+.PHONY: setup run test clean serve check-lock
 
 setup: $(STAMP)
 
@@ -41,5 +41,8 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+check-lock:   # make run, then fail when dvc.lock differs from the committed one (CI runs it)
+	.ci/check-lock
+
 clean:
-	rm -rf data models metrics reports .prefect-home
+	rm -rf data models/generators metrics reports .prefect-home   # never the generator registry (models/registry)

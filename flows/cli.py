@@ -51,17 +51,19 @@ def _command(group: typer.Typer, *args, **kwargs):
 @_command(app)
 def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="params file to run with")) -> None:
     """Run the retraining flow (ingest → validate → split → fit → synthesise → checks → evaluate → report)."""
-    from tasks import paths, preflight, runs
-    runs.acquire()  # a second run in this folder is refused here, at once (released when this process ends)
-    for done in runs.recover():  # a killed run's folder: finished or removed before anything else
-        typer.echo(done)
-    from tasks.params import load_params
-    preflight.check(load_params(params))  # a bad params file or input fails here, before a Prefect server starts
-    from flows.retrain import retrain
-    summary = retrain(params_path=str(params), trigger="manual")
+    from tasks import paths, preflight, runs, workspace
+    # another params file than params.yaml: its own folder, workspaces/<name>/; a second run in it is refused at once
+    with workspace.entered(params) as ws, runs.exclusive():
+        for done in runs.recover():  # a killed run's folder: finished or removed before anything else
+            typer.echo(done)
+        preflight.check(ws.params)  # a bad input fails here, before a Prefect server starts
+        from flows.retrain import retrain
+        summary = retrain(params_path=str(params), trigger="manual")
     _print_summary(summary)
-    typer.echo(f"\nreports: {paths.REPORT} · metrics: {paths.DECISION}, {paths.SUMMARY}, {paths.EVALUATION}, "
-               f"{paths.CAUSAL}, {paths.FAIRNESS} · validation: {paths.RAW_VALIDATION.parent}/")
+    at = "" if ws.is_default else f"{ws.where}/"
+    typer.echo(f"\nworkspace: {ws.where}/ · reports: {at}{paths.REPORT} · metrics: {at}{paths.DECISION}, "
+               f"{at}{paths.SUMMARY}, {at}{paths.EVALUATION}, {at}{paths.CAUSAL}, {at}{paths.FAIRNESS} · "
+               f"validation: {at}{paths.RAW_VALIDATION.parent}/")
     typer.echo(f"DVC: {summary['dvc']}")
     version = summary["version"]
     state = "active" if version["active"] else "recorded, not active: no generator passed every check"
@@ -497,12 +499,13 @@ def generators_available() -> None:
 @_command(generators_app, "list")
 def generators_list(params: Path = typer.Option(Path("params.yaml"), "--params")) -> None:
     """Every generator version: id, parent, trigger, best generator, and which one is active."""
-    from tasks.params import load_params
+    from tasks import workspace
     from tasks.versions import registry
-    reg = registry(load_params(params))
-    active, records = reg.active_id(), reg.versions()
+    with workspace.entered(params) as ws:
+        reg = registry(ws.params)
+        active, records = reg.active_id(), reg.versions()
     if not records:
-        typer.echo(f"no generator versions in {reg.root} yet: run `oversample run`")
+        typer.echo(f"no generator versions in {Path(ws.where) / reg.root} yet: run `oversample run --params {params}`")
     for r in records:
         trigger = r["trigger"]["kind"] + (f" ({r['trigger']['report']})" if r["trigger"].get("report") else "")
         typer.echo(f"{'*' if r['id'] == active else ' '} {r['id']:<5} parent {str(r['parent']):<5} {r['created']}  "
@@ -513,26 +516,26 @@ def generators_list(params: Path = typer.Option(Path("params.yaml"), "--params")
 def generators_show(version: str = typer.Argument(..., help="a version id, e.g. v2"),
                     params: Path = typer.Option(Path("params.yaml"), "--params")) -> None:
     """One version's record (JSON): parent, training-data hash, params, metrics, trigger, files."""
-    from tasks.params import load_params
+    from tasks import workspace
     from tasks.versions import registry
-    reg = registry(load_params(params))
-    record = reg.get(version)
-    bad = reg.verify(version)
-    typer.echo(json.dumps({**record, "active": reg.active_id() == version, "path": str(reg.path(version)),
-                           "intact": not bad}, indent=2, sort_keys=True))
+    with workspace.entered(params) as ws:
+        reg = registry(ws.params)
+        record = reg.get(version)
+        shown = {**record, "active": reg.active_id() == version, "path": str(Path(ws.where) / reg.path(version)),
+                 "intact": not reg.verify(version)}
+    typer.echo(json.dumps(shown, indent=2, sort_keys=True))
 
 
 @_command(generators_app, "rollback")
 def generators_rollback(version: str = typer.Argument(..., help="the version to make active again"),
                         params: Path = typer.Option(Path("params.yaml"), "--params")) -> None:
     """Restore a version's exact bytes (from the DVC cache or remote when needed) and make it active."""
-    from tasks.params import load_params
+    from tasks import workspace
     from tasks.versions import registry, restore, track
-    p = load_params(params)
-    with registry(p).lock():
-        restored = restore(p, version)
-        registry(p).activate(version)
-        tracked = track(registry(p), "registry.json")
+    with workspace.entered(params) as ws, registry(ws.params).lock():
+        restored = restore(ws.params, version)
+        registry(ws.params).activate(version)
+        tracked = track(registry(ws.params), "registry.json")
     typer.echo(f"version {version} is active" + (f" (restored {len(restored)} files)" if restored else "")
                + f"; registry {tracked}")
 
@@ -553,14 +556,17 @@ def monitor(params: Path = typer.Option(Path("params.yaml"), "--params"),
       4  Quarantined               a batch quarantined (Failed; wins)
       2  bad params or no active version: nothing read or moved
     """
-    from tasks.params import load_params
+    from tasks import workspace
     from tasks.versions import registry
     if recalibration not in RECALIBRATION_MODES:
         from augmentation.errors import ConfigError
         raise ConfigError(f"unknown --recalibration {recalibration!r}", f"use one of {', '.join(RECALIBRATION_MODES)}")
-    registry(load_params(params)).active()  # no active version: one message before a Prefect server starts
-    from flows.drift import MonitorAlert, drift_monitor
-    state = drift_monitor(params_path=str(params), recalibration=recalibration, return_state=True)
+    with workspace.entered(params) as ws:
+        registry(ws.params).active()  # no active version: one message before a Prefect server starts
+        from flows.drift import MonitorAlert, drift_monitor
+        state = drift_monitor(params_path=str(params), recalibration=recalibration, return_state=True)
+    if not ws.is_default:
+        typer.echo(f"workspace: {ws.where}/ (the paths below are in it)")
     result = state.result(raise_on_failure=False)
     if isinstance(result, BaseException) and not isinstance(result, MonitorAlert):
         raise result  # the monitor itself broke: not an outcome
@@ -584,8 +590,8 @@ RECALIBRATION_MODES = ("auto", "event", "subflow", "off")
 @_command(app)
 def recalibrate(params: Path = typer.Option(Path("params.yaml"), "--params")) -> None:
     """Refit on the recent data window and promote the new generators only if every gate passes."""
-    from tasks.params import load_params
-    load_params(params)
+    from tasks import workspace
+    workspace.resolve(params)  # a bad params file: one message before a Prefect server starts
     from flows.drift import recalibrate as recalibrate_flow
     verdict = recalibrate_flow(params_path=str(params))
     typer.echo(f"promoted version {verdict['version']}")

@@ -17,9 +17,9 @@ from augmentation.errors import OversamplingError
 from flows.links import report_link
 from flows.retrain import STAGE_TASKS
 from flows.user_errors import fails_cleanly, run_task
-from tasks import batches, monitor, paths, versions
+from tasks import batches, monitor, paths, versions, workspace
 from tasks import recalibrate as recal
-from tasks.params import DEFAULT_PARAMS, load_params
+from tasks.params import DEFAULT_PARAMS
 
 DRIFT_EVENT = "oversampling.drift.detected"
 RECALIBRATE_DEPLOYMENT = "recalibrate/recalibrate"
@@ -137,12 +137,12 @@ def drift_monitor(params_path: str = str(DEFAULT_PARAMS), recalibration: str = "
     Completed with the outcome dict as its result, or Failed (quarantine, refused recalibration), whose
     result is a :class:`MonitorAlert` carrying the same dict.
     """
-    return _final_state(_monitor(params_path, recalibration))
+    with workspace.entered(params_path) as ws:
+        return _final_state(_monitor(ws.params, params_path, recalibration))
 
 
-def _monitor(params_path: str, recalibration: str) -> dict:
+def _monitor(p, params_path: str, recalibration: str) -> dict:
     log = get_run_logger()
-    p = load_params(params_path)
     reg = versions.registry(p)
     active = reg.active()  # no active version: one clear message before any batch moves
     columns = pq.read_schema(reg.path(active["id"]) / "data/raw.parquet").names
@@ -193,8 +193,12 @@ def _record_recalibration(outcome: dict, drifted: list[dict], params_path: str, 
 @fails_cleanly
 def recalibrate(params_path: str = str(DEFAULT_PARAMS), drift_report: str | None = None) -> dict:
     """Refit on the recent window, re-run every check, and promote the new version only if every gate passes."""
+    with workspace.entered(params_path) as ws:
+        return _recalibrate(ws.params, drift_report)
+
+
+def _recalibrate(p, drift_report: str | None) -> dict:
     log = get_run_logger()
-    p = load_params(params_path)
     reg = versions.registry(p)
     trigger = {"kind": "drift", "report": drift_report} if drift_report else {"kind": "manual"}
     frame, seen = recal.window(p)

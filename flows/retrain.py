@@ -27,8 +27,9 @@ from tasks import (
     split,
     synthesize,
     validate,
+    workspace,
 )
-from tasks.params import DEFAULT_PARAMS, load_params
+from tasks.params import DEFAULT_PARAMS
 
 STAGES = [ingest, validate, split, fit, synthesize, causal, fairness, evaluate, recommend, report]
 # Each returns a Failed state for a user error (no traceback); call them with user_errors.run_task.
@@ -36,18 +37,19 @@ STAGE_TASKS = [task(fails_cleanly(stage.run), name=stage.__name__.split(".")[-1]
                for stage in STAGES]
 
 
-def record_with_dvc(params_path: Path) -> str:
+def record_with_dvc(ws: workspace.Workspace) -> str:
     """Record the outputs in dvc.lock and push them to the remote, so `dvc repro` finds the pipeline up to date.
 
-    Only for the project's own params.yaml: dvc.yaml reads that file, so outputs made from another
-    params file would not match what DVC expects.
+    Only for the project's own params.yaml: dvc.yaml describes that workspace, not another params file's.
     """
-    if params_path.resolve() != DEFAULT_PARAMS.resolve() or not Path(".dvc").is_dir():
-        return "not recorded in DVC (outputs come from another params file, or this is not a DVC repo)"
+    if not ws.is_default:
+        return f"not recorded in dvc.lock (it describes params.yaml); this run's outputs are in {ws.where}/"
+    if not Path(".dvc").is_dir():
+        return "not recorded in DVC (this is not a DVC repo)"
     for command in (["commit", "--force", "--quiet"], ["push", "--quiet"]):
         done = subprocess.run([sys.executable, "-m", "dvc", *command], capture_output=True, text=True)
         if done.returncode != 0:
-            return f"`dvc {' '.join(command)}` failed: {done.stderr.strip()[-500:]}"
+            return f"`dvc {' '.join(command)}` failed: {(done.stderr or done.stdout).strip()[-500:]}"
     return "recorded in dvc.lock and pushed to the DVC remote"
 
 
@@ -66,11 +68,12 @@ def retrain(params_path: str = str(DEFAULT_PARAMS), trigger: str = "schedule") -
     """Ingest, validate, split, fit, synthesise, check (causal, fairness), evaluate and report.
 
     Atomic: the stages run in a run folder and their outputs replace the previous run's only when every
-    stage has finished (tasks/runs.py); one run at a time per workspace.
+    stage has finished (tasks/runs.py); one run at a time per workspace. A params file other than the
+    project's params.yaml runs in its own workspace, workspaces/<name>/ (tasks/workspace.py).
     """
     log = get_run_logger()
-    p = load_params(params_path)
-    with runs.exclusive():
+    with workspace.entered(params_path) as ws, runs.exclusive():
+        p = ws.params
         for done in runs.recover():
             log.warning(done)
         preflight.check(p)
@@ -84,9 +87,10 @@ def retrain(params_path: str = str(DEFAULT_PARAMS), trigger: str = "schedule") -
             runs.discard(folder)
         summary = json.loads(paths.RUN_SUMMARY.read_text())
         _publish(p, summary)
-        summary["dvc"] = record_with_dvc(Path(params_path))
+        summary["dvc"] = record_with_dvc(ws)
         log.info("DVC: %s", summary["dvc"])
         summary["version"] = register_version(p, summary, trigger)
+        summary["workspace"] = ws.where
     log.info("generator version: %s", summary["version"])
     return summary
 

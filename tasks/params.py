@@ -182,6 +182,7 @@ class Recalibrate(Section):
 
 class Params(Section):
     seed: int = Field(42, ge=0)
+    workspace: str | None = None  # another params file's folder under workspaces/ (tasks/workspace.py)
     data: Data = Field(default_factory=Data)
     simulate: Simulate = Field(default_factory=Simulate)
     split: Split = Field(default_factory=Split)
@@ -203,7 +204,7 @@ class Params(Section):
         return raw
 
 
-_SECTIONS = [name for name in Params.model_fields if name != "seed"]
+_SECTIONS = [name for name in Params.model_fields if name not in ("seed", "workspace")]
 
 
 def read_yaml(path: Path, *, what: str, fix: str) -> dict:

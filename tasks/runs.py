@@ -67,6 +67,7 @@ def acquire() -> None:
 def release() -> None:
     lock = _held.pop()
     if not _held:
+        OWNER.unlink(missing_ok=True)  # names no one now; the lock file itself stays (removing it would race)
         lock.release()
 
 

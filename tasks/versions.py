@@ -41,13 +41,14 @@ def dvc(*args: str) -> subprocess.CompletedProcess:
 
 def track(reg: Registry, *names: str) -> str:
     """``dvc add`` then ``dvc push`` the named entries of the registry (a version folder, the index)."""
-    if not Path(".dvc").is_dir():
+    from tasks.workspace import project_folder
+    if not (project_folder() / ".dvc").is_dir():
         return "not tracked: this folder is not a DVC repository"
     targets = [str(reg.root / name) for name in names]
     for command in (["add", "--quiet", *targets], ["push", "--quiet", *[t + ".dvc" for t in targets]]):
         done = dvc(*command)
         if done.returncode != 0:
-            return f"`dvc {' '.join(command[:1])}` failed: {done.stderr.strip()[-400:]}"
+            return f"`dvc {' '.join(command[:1])}` failed: {(done.stderr or done.stdout).strip()[-400:]}"
     return "tracked by DVC and pushed to the remote"
 
 

@@ -277,8 +277,9 @@ RUN_CASES = {
 
 def snapshot_project(root) -> dict:
     import hashlib
+    # .runs/run.lock is the run lock's (empty) file, taken before the preflight: not a result
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and ".git" not in p.parts}
+            for p in sorted(root.rglob("*")) if p.is_file() and ".git" not in p.parts and p.name != "run.lock"}
 
 
 def place(project, files: dict) -> None:

@@ -36,7 +36,7 @@ def test_defaults_are_the_shipped_params_file():
 def test_every_key_of_the_shipped_file_is_a_field():
     raw = yaml.safe_load((ROOT / "params.yaml").read_text())
     fields = Params.model_fields
-    assert set(raw) == set(fields)
+    assert set(raw) == set(fields) - {"workspace"}  # only another params file names a workspace (test_workspaces)
     for section, values in raw.items():
         if isinstance(values, dict):
             assert set(values) == set(fields[section].annotation.model_fields), section

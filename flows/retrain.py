@@ -86,7 +86,7 @@ def retrain(params_path: str = str(DEFAULT_PARAMS), trigger: str = "schedule") -
         finally:
             runs.discard(folder)
         summary = json.loads(paths.RUN_SUMMARY.read_text())
-        _publish(p, summary)
+        publish_artifacts(p, summary)
         summary["dvc"] = record_with_dvc(ws)
         log.info("DVC: %s", summary["dvc"])
         summary["version"] = register_version(p, summary, trigger)
@@ -95,7 +95,8 @@ def retrain(params_path: str = str(DEFAULT_PARAMS), trigger: str = "schedule") -
     return summary
 
 
-def _publish(p, summary: dict) -> None:
+def publish_artifacts(p, summary: dict) -> None:
+    """The run's artifacts in the Prefect UI: the summary table (method first), the report, the scorecard, the audit."""
     create_table_artifact(key="retrain-summary", table=report.artifact_rows(summary),
                           description="Per method: AUC and F1 on the real hold-out, causal and fairness checks")
     create_markdown_artifact(key="retrain-report", markdown=paths.REPORT.read_text(),

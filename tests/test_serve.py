@@ -4,28 +4,62 @@ The test talks to the server through Prefect's own client. Under concurrent writ
 registering, the scheduler inserting cron runs, the event persister) the server's SQLite refuses a write at
 once and the API answers 503 "Service Unavailable"; Prefect's client retries that, a bare HTTP client took
 the error body for the flow run (the old `KeyError: 'id'`). Every wait is on an object: the served
-process's start message, a flow run's final state event, the trigger's run events.
+process's start message, a flow run's final state event, the trigger's run events, a page's rendered content.
+
+Where Debian's `chromium` is installed, headless Chromium then opens the run's pages at 1440x900 as a person
+would: the summary artifact in the Prefect UI and the monitor's link to the Evidently report (the screenshots
+stay in the test's tmp_path).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
 import threading
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import yaml
+from prefect import flow
 
+from flows.retrain import publish_artifacts
 from flows.serve import free_port, start_server
+from tasks import paths
+from tasks.params import load_params
+from tests.browser import CHROMIUM, MISSING, chromium
 from tests.test_drift import drop_batch
 
 STARTED = b"Your deployments are being served"
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+WIDTH, HEIGHT = 1440, 900  # a laptop screen
+# The artifact page's table once its method cells are drawn: the headers, each row's first cell, where the first
+# header lies.
+SUMMARY_TABLE = """(() => {
+  const table = document.querySelector('table');
+  const head = table ? [...table.querySelectorAll('thead th')] : [];
+  const rows = table ? [...table.querySelectorAll('tbody tr')] : [];
+  const methods = rows.map(r => r.cells[0].innerText.trim());
+  if (!head.length || !rows.length || methods.includes('')) return null;  // text cells render later
+  const box = head[0].getBoundingClientRect();
+  const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  return {headers: head.map(h => h.innerText.trim()), methods,
+          left: box.left, right: box.right, bottom: box.bottom, width: innerWidth, height: innerHeight,
+          uncovered: head[0].contains(hit)};
+})()"""
+# The drift report's text once Evidently's script has drawn its widgets below the note the monitor adds.
+EVIDENTLY_PAGE = """(() => {
+  const text = document.body ? document.body.innerText : '';
+  return text.includes('Minority rows only') && text.includes('Data Drift Summary') ? text : null;
+})()"""
+NAVIGATION_STATUS = "performance.getEntriesByType('navigation')[0].responseStatus"
 
 
 def follow(process: subprocess.Popen, log: Path) -> threading.Event:
@@ -46,7 +80,8 @@ def follow(process: subprocess.Popen, log: Path) -> threading.Event:
     return started
 
 
-async def drift_to_recalibration(log: Path) -> None:
+async def drift_to_recalibration(log: Path) -> str:
+    """Drift in a batch, the monitor's run, the recalibration it triggers; returns the link to the drift report."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         ArtifactFilter,
@@ -112,9 +147,54 @@ async def drift_to_recalibration(log: Path) -> None:
         assert link.startswith("http://127.0.0.1:") and link.endswith("/drift/00001-week7.html"), shown
         with urllib.request.urlopen(link, timeout=30) as reply:
             assert reply.status == 200 and b"Minority rows only" in reply.read()
+        return link
+
+
+@contextmanager
+def flow_runs_on(api: str) -> Iterator[None]:
+    """Flow runs of this process against ``api``: the API URL, and Prefect's events worker, which is one per process
+    keyed without the URL (the session's test server's worker would take the runs' events, and fail on them)."""
+    from prefect.events.clients import PrefectEventsClient
+    from prefect.events.worker import EventsWorker
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    EventsWorker.set_client_override(PrefectEventsClient, api_url=api)
+    try:
+        with temporary_settings({PREFECT_API_URL: api}):
+            yield
+    finally:
+        EventsWorker.set_client_override(None)
+
+
+@flow(name="publish-retrain-summary")
+def publish_last_run() -> None:
+    """The retrain flow's own publishing step, on the site's last run: its summary table in this server's UI for a
+    few seconds, where a retrain run on this server would cost the better part of a minute."""
+    publish_artifacts(load_params("params.yaml"), json.loads(paths.RUN_SUMMARY.read_text()))
+
+
+def seen_in_chromium(ui: str, summary_id, drift_report: str, folder: Path) -> None:
+    """What a person sees at 1440x900: the summary table opens with the method column, on screen, one row per
+    method; the drift report link opens Evidently's page under the monitor's note. Screenshots go to ``folder``."""
+    methods = [row["method"] for row in json.loads(paths.RUN_SUMMARY.read_text())["rows"]]
+    with chromium(folder / "chromium-profile", width=WIDTH, height=HEIGHT) as page:
+        page.open(f"{ui}/artifacts/artifact/{summary_id}")
+        table = page.wait_for(SUMMARY_TABLE)
+        page.screenshot(folder / "retrain-summary.png")
+        assert table["headers"][0] == "method" and table["methods"] == methods, table
+        assert (table["width"], table["height"]) == (WIDTH, HEIGHT), table
+        # the whole method header is inside the viewport, not scrolled off or covered by anything
+        assert 0 <= table["left"] < table["right"] <= WIDTH and table["bottom"] <= HEIGHT and table["uncovered"], table
+
+        page.open(drift_report)
+        text = page.wait_for(EVIDENTLY_PAGE)
+        page.screenshot(folder / "drift-report.png")
+        assert page.evaluate(NAVIGATION_STATUS) == 200
+        assert "Verdict: DRIFT" in text and "Dataset Drift is detected" in text, text[:3000]
 
 
 def test_served_deployments_run_on_a_real_server(site, tmp_path):
+    from prefect.artifacts import Artifact
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     port = free_port()
@@ -128,8 +208,14 @@ def test_served_deployments_run_on_a_real_server(site, tmp_path):
     try:
         assert follow(served, log).wait(timeout=300) and served.poll() is None, log.read_text()[-3000:]
         with temporary_settings({PREFECT_API_URL: api}):
-            asyncio.run(asyncio.wait_for(drift_to_recalibration(log), timeout=900))
+            drift_report = asyncio.run(asyncio.wait_for(drift_to_recalibration(log), timeout=900))
         assert '"active": "v2"' in Path("models/registry/registry.json").read_text()
+        if CHROMIUM is None:
+            pytest.skip(f"the served run passed; its pages were not opened in a browser: {MISSING}")
+        with flow_runs_on(api):
+            publish_last_run()
+            summary = Artifact.get("retrain-summary")
+        seen_in_chromium(f"http://127.0.0.1:{port}", summary.id, drift_report, tmp_path)
     finally:
         served.terminate()
         served.wait(timeout=60)

@@ -46,7 +46,7 @@ def record_with_dvc(ws: workspace.Workspace) -> str:
         return f"not recorded in dvc.lock (it describes params.yaml); this run's outputs are in {ws.where}/"
     if not Path(".dvc").is_dir():
         return "not recorded in DVC (this is not a DVC repo)"
-    for command in (["commit", "--force", "--quiet"], ["push", "--quiet"]):
+    for command in (["commit", "--force"], ["push"]):  # not --quiet: it hides the reason of a failure
         done = subprocess.run([sys.executable, "-m", "dvc", *command], capture_output=True, text=True)
         if done.returncode != 0:
             return f"`dvc {' '.join(command)}` failed: {(done.stderr or done.stdout).strip()[-500:]}"

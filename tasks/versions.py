@@ -45,10 +45,12 @@ def track(reg: Registry, *names: str) -> str:
     if not (project_folder() / ".dvc").is_dir():
         return "not tracked: this folder is not a DVC repository"
     targets = [str(reg.root / name) for name in names]
-    for command in (["add", "--quiet", *targets], ["push", "--quiet", *[t + ".dvc" for t in targets]]):
+    for command in (["add", *targets], ["push", *[t + ".dvc" for t in targets]]):  # not --quiet: it hides errors
         done = dvc(*command)
         if done.returncode != 0:
-            return f"`dvc {' '.join(command[:1])}` failed: {(done.stderr or done.stdout).strip()[-400:]}"
+            why = (done.stderr or done.stdout).strip()[-400:]
+            hint = " (un-ignore the registry folder in .gitignore)" if "git-ignored" in why else ""
+            return f"`dvc {command[0]}` failed: {why}{hint}"
     return "tracked by DVC and pushed to the remote"
 
 

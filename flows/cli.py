@@ -589,12 +589,27 @@ RECALIBRATION_MODES = ("auto", "event", "subflow", "off")
 
 @_command(app)
 def recalibrate(params: Path = typer.Option(Path("params.yaml"), "--params")) -> None:
-    """Refit on the recent data window and promote the new generators only if every gate passes."""
+    """Refit on the recent data window and promote the new generators only if every gate passes.
+
+    \b
+    Exit code (the codes of `oversample monitor`):
+      0  Recalibrated           a new version was promoted
+      3  Recalibration refused  a gate failed; the active version stays
+      2  bad params or no active version: nothing refitted
+    """
     from tasks import workspace
-    workspace.resolve(params)  # a bad params file: one message before a Prefect server starts
+    from tasks.versions import registry
+    with workspace.entered(params) as ws:
+        registry(ws.params).active()  # no active version: one message before a Prefect server starts
+    from flows.drift import OUTCOMES
     from flows.drift import recalibrate as recalibrate_flow
-    verdict = recalibrate_flow(params_path=str(params))
-    typer.echo(f"promoted version {verdict['version']}")
+    from tasks.recalibrate import Rejected
+    try:
+        verdict = recalibrate_flow(params_path=str(params))
+    except Rejected as refused:  # a verdict, not a user error (exit 2): the gates said no
+        typer.echo(f"Recalibration refused: {refused}")
+        raise typer.Exit(OUTCOMES["Recalibration refused"].exit_code) from None
+    typer.echo(f"Recalibrated: promoted version {verdict['version']}")
 
 
 @_command(app)

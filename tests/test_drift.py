@@ -343,8 +343,82 @@ def test_the_performance_gate_holds_a_new_generator_against_the_recommended_opti
     assert all(0 <= v <= 1 for v in [*gate["new"]["per_learner"].values(),
                                      *gate["compared_with"]["per_learner"].values()])
 
+    # A version whose decision deploys scm (after a drift loop promoted one): its scm is refitted with the causal
+    # map, as the recommend stage fitted it (without it: "generator 'scm' needs a causal map and none was given").
+    decision_file = Path("models/registry/v1/metrics/decision.json")
+    stored["learners"]["logreg"]["chosen"] = "scm+threshold"
+    decision_file.write_text(json.dumps(stored))
+    scm_active = recal.active_on_new_holdout(p, Path("."))
+    assert scm_active["options"] == {**recommended, "logreg": "scm+threshold"}
+    assert all(0 <= v <= 1 for v in scm_active["per_learner"].values())
+
     # A version recorded before decisions were stored is held to the decision's own default, its baseline.
-    Path("models/registry/v1/metrics/decision.json").unlink()
+    decision_file.unlink()
     older = recal.active_on_new_holdout(p, Path("."))
     assert older["options"] == {learner: "threshold" for learner in recommended}
     assert older["source"] == "baseline (no decision recorded)"
+
+
+def test_the_drift_loop_runs_twice_from_the_cli_with_scm_active(site):
+    """drift → recalibrate → promote (scm best) → drift → recalibrate, through the commands a user runs. The
+    second turn once crashed: the gate refitted the scm-active version's generator without the causal map (the
+    performance-gate test above holds that refit; here the whole loop must reach a verdict each time)."""
+    from flows.cli import app
+    from tasks.params import load_params
+    from tasks.versions import registry
+
+    # scm alone, so a promoted version's best generator is scm; its linear mechanisms (fitted in a second, the
+    # default boosted trees in ten), one learner, one repeat and a small window keep the three refits cheap.
+    write_params(site, generators={"methods": ["scm"], "params": {"scm": {"learner": "linear"}}},
+                 recalibrate={"window_rows": 2000},
+                 evaluate={"repeats": 1, "learners": {"logreg": {"C": 1.0}}})
+    runner = CliRunner()
+
+    def index() -> dict:
+        return json.loads(Path("models/registry/registry.json").read_text())
+
+    def last_lines(result, n: int) -> list[str]:
+        assert "Traceback" not in result.output, result.output
+        return result.output.strip().splitlines()[-n:]
+
+    # Turn 1: a drifted week; the recalibration promotes v2, whose best generator is scm.
+    drop_batch("turn1.parquet", drift=1.0, seed=31, rows=2000)
+    first = runner.invoke(app, ["monitor"])
+    assert first.exit_code == 0, first.output
+    promoted, state, report = last_lines(first, 3)
+    assert promoted == "recalibration: promoted version v2" and report == "drift report: reports/drift/00001-turn1.json"
+    assert state == "Recalibrated: 1 batch(es) accepted, 1 drifted", state
+    v2 = next(r for r in index()["versions"] if r["id"] == "v2")
+    assert index()["active"] == "v2" and v2["metrics"]["best_generator"] == "scm", v2["metrics"]
+
+    # Turn 2: the drift goes on; against scm-active v2 the recalibration reaches a verdict, promoted or refused.
+    drop_batch("turn2.parquet", drift=2.0, seed=32, rows=2000)
+    second = runner.invoke(app, ["monitor"])
+    assert second.exit_code in (0, 3), second.output
+    verdicts = sorted(Path("reports/recalibration").glob("*.json"))
+    assert len(verdicts) == 2, verdicts  # one per turn
+    verdict = json.loads(verdicts[-1].read_text())
+    assert verdict["active_before"] == "v2" and verdict["trigger"]["report"] == "reports/drift/00002-turn2.json"
+    (performance,) = [g for g in verdict["gates"] if g["gate"] == "hold-out performance"]
+    assert performance["compared_with"]["version"] == "v2"  # scm-active v2's recommended option, refitted, scored
+    if second.exit_code == 0:
+        assert last_lines(second, 3)[0] == "recalibration: promoted version v3" and index()["active"] == "v3"
+    else:
+        assert last_lines(second, 3)[0].startswith("Recalibration refused: ") and index()["active"] == "v2"
+    active = index()["active"]
+
+    # `oversample recalibrate` itself, on the same window, with a fairness gate no version can pass: exit 3, the
+    # reason and the verdict file printed, the active version and every registry byte left as they were.
+    registry_before = snapshot(site / "models/registry")
+    write_params(site, fairness={"max_demographic_parity_difference": 0.0, "max_equalized_odds_difference": 0.0})
+    direct = runner.invoke(app, ["recalibrate"])
+    assert direct.exit_code == 3, direct.output
+    refused, fix = last_lines(direct, 2)
+    assert refused.startswith("Recalibration refused: the new generators were not promoted: ") and "fairness" in refused
+    newest = sorted(Path("reports/recalibration").glob("*.json"))[-1]
+    assert fix == f"  fix: the active version {active} stays; see {newest}"
+    assert json.loads(newest.read_text())["active_before"] == active
+    assert snapshot(site / "models/registry") == registry_before
+    reg = registry(load_params())
+    assert reg.active_id() == active and {r["id"]: reg.verify(r["id"]) for r in reg.versions()} == {
+        r["id"]: [] for r in reg.versions()}

@@ -22,7 +22,7 @@ from augmentation.evaluation.decision import LABEL_METRICS, LOWER_IS_BETTER, TUN
 from tasks import batches, paths
 from tasks.params import Params
 from tasks.runs import inside  # noqa: F401  (the flow runs the stages inside the staging folder)
-from tasks.versions import registry
+from tasks.versions import MAP_FILE, registry
 
 STAGING = Path("data/recalibration")
 REPORTS = Path("reports/recalibration")
@@ -57,15 +57,16 @@ def prepare(p: Params, frame: pd.DataFrame, run_name: str) -> tuple[Path, Params
 
 
 def _option_scores(p: Params, options: dict[str, str], train: pd.DataFrame, test: pd.DataFrame, *,
-                   learners: dict[str, dict], generator_params: dict[str, dict]) -> dict[str, float]:
+                   learners: dict[str, dict], generator_params: dict[str, dict],
+                   map_file: str | Path | None) -> dict[str, float]:
     """Per learner, its decision option (``options[learner]``: ``threshold``, ``smote+threshold``, ...) fitted on
-    ``train`` as the recommend stage fits it (resampling, the map's constraints and the threshold search inside),
-    scored once on ``test`` by the decision's metric."""
+    ``train`` as the recommend stage fits it (resampling, the constraints of the map in ``map_file`` and the
+    threshold search inside), scored once on ``test`` by the decision's metric."""
     objective, spec = p.recommend.objective(), p.data.spec()
     the_map = None
-    if p.data.graph is not None and any(o.removesuffix(TUNED) in generators.REGISTRY for o in options.values()):
+    if map_file is not None and any(o.removesuffix(TUNED) in generators.REGISTRY for o in options.values()):
         from tasks.causal import load_map
-        the_map = load_map(p.data.graph)
+        the_map = load_map(map_file)
     out = {}
     for learner, option in options.items():
         generator = option.removesuffix(TUNED)
@@ -96,8 +97,10 @@ def active_on_new_holdout(p: Params, staging: Path) -> dict:
     else:  # a version recorded before decisions were stored: the decision's own default, its simpler baseline
         baseline = "threshold" if p.recommend.metric in LABEL_METRICS else "none"
         options, source = {learner: baseline for learner in learners}, "baseline (no decision recorded)"
+    kept = folder / MAP_FILE  # the map that version was fitted with, not today's file
     per_learner = _option_scores(p, options, train, test, learners=learners,
-                                 generator_params=active["params"]["generators"]["params"])
+                                 generator_params=active["params"]["generators"]["params"],
+                                 map_file=kept if kept.is_file() else p.data.graph)
     return {"version": active["id"], "source": source, "options": options, "metric": p.recommend.metric,
             "per_learner": {k: round(v, 4) for k, v in per_learner.items()},
             "mean": round(sum(per_learner.values()) / len(per_learner), 4)}
@@ -126,7 +129,7 @@ def gates(p: Params, staging: Path, active: dict) -> list[dict]:
     option = new_option(p, best)
     new = _option_scores(p, {learner: option for learner in active["options"]}, pd.read_parquet(staging / paths.TRAIN),
                          pd.read_parquet(staging / paths.TEST), learners=dict(p.evaluate.learners),
-                         generator_params=p.generators.params)
+                         generator_params=p.generators.params, map_file=p.data.graph)
     new = {learner: round(value, 4) for learner, value in new.items()}
     new_mean = round(sum(new.values()) / len(new), 4)
     metric, tolerance = active["metric"], p.recalibrate.tolerance

@@ -23,11 +23,17 @@ def registry(p: Params) -> Registry:
     return Registry(p.recalibrate.registry)
 
 
+MAP_FILE = "causal_map.yaml"  # the map the version was fitted and checked with (data.graph, copied)
+
+
 def version_files(p: Params, root: Path = Path(".")) -> dict[str, Path]:
-    """The pipeline outputs under ``root`` that make one version: fitted generators, data, metrics."""
+    """The pipeline outputs under ``root`` that make one version: fitted generators, data, metrics, and the causal
+    map it was fitted with (a later edit of the map file does not change how the version is judged)."""
     files = {f"generators/{m}/generator.json": root / paths.generator_dir(m) / "generator.json"
              for m in p.generators.methods}
     files.update({rel: root / source for rel, source in {**DATA_FILES, **METRIC_FILES}.items()})
+    if p.data.graph is not None:
+        files[MAP_FILE] = Path(p.data.graph)
     missing = [str(source) for source in files.values() if not source.is_file()]
     if missing:
         raise DataError(f"cannot record a generator version: {missing[:3]} missing",

@@ -351,6 +351,11 @@ def test_the_performance_gate_holds_a_new_generator_against_the_recommended_opti
     scm_active = recal.active_on_new_holdout(p, Path("."))
     assert scm_active["options"] == {**recommended, "logreg": "scm+threshold"}
     assert all(0 <= v <= 1 for v in scm_active["per_learner"].values())
+    # The version keeps the map it was fitted with: today's file may change (here: it is gone), the refit uses the
+    # version's copy.
+    assert Path("models/registry/v1/causal_map.yaml").read_bytes() == Path(p.data.graph).read_bytes()
+    Path(p.data.graph).unlink()
+    assert recal.active_on_new_holdout(p, Path("."))["per_learner"] == scm_active["per_learner"]
 
     # A version recorded before decisions were stored is held to the decision's own default, its baseline.
     decision_file.unlink()

@@ -205,15 +205,13 @@ def _recalibrate(p, drift_report: str | None) -> dict:
     run_name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     staging, staged = recal.prepare(p, frame, run_name)
     log.info("recalibrating on %d rows (%d batches) in %s", len(frame), len(seen), staging)
-    try:
+    try:  # a user error in the refit or in a gate is a refusal with its reason, written like any verdict
         with recal.inside(staging):
             for stage_task in REFIT_TASKS:
                 run_task(stage_task, staged)
+        results = recal.gates(p, staging, recal.active_on_new_holdout(p, staging))
     except OversamplingError as err:
         results = [{"gate": "pipeline", "passed": False, "detail": err.problem}]
-    else:
-        active = recal.active_on_new_holdout(p, staging)
-        results = recal.gates(p, staging, active)
     passed = all(g["passed"] for g in results)
     verdict = {"promoted": passed, "gates": results, "trigger": trigger, "window_rows": len(frame),
                "reason": recal.reason(results) or None, "active_before": reg.active_id()}

@@ -37,9 +37,10 @@ run: $(STAMP)
 serve: $(STAMP)   # a local Prefect server on 127.0.0.1:4200 (UI) serving the deployments of prefect.yaml
 	$(BIN)/oversample serve
 
+# The suite on every core (at most 4 workers); a test file stays on one worker, so its fixtures are built once.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 check-lock:   # make run, then fail when dvc.lock differs from the committed one (CI runs it)
 	.ci/check-lock

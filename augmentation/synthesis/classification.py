@@ -55,7 +55,7 @@ def synthesize_with_diagnostics(
 
 
 @dataclass(frozen=True)
-class SyntheticRows:
+class Synthesis:
     """What :func:`synthesize_rows` made.
 
     rows : the new minority rows (training columns and dtypes).
@@ -72,7 +72,7 @@ class SyntheticRows:
 
 def synthesize_rows(train: pd.DataFrame, spec: TableSpec, *, method: str, params: dict[str, Any] | None = None,
                     sampling_strategy: float = 1.0, random_state: int = 0,
-                    causal_map: CausalMap | None = None) -> SyntheticRows:
+                    causal_map: CausalMap | None = None) -> Synthesis:
     """As :func:`synthesize`, with the generator's diagnostics and each row's source row."""
     params = dict(params or {})
     generators.check_minority_rows(method, params, int((train[spec.target] == 1).sum()))
@@ -115,7 +115,7 @@ def synthesize_rows(train: pd.DataFrame, spec: TableSpec, *, method: str, params
     out[spec.target] = np.ones(len(out), dtype=train[spec.target].dtype)
     log.info("%s generated %d rows", method, len(out))
     diagnostics = getattr(sampler, "diagnostics_", None)
-    return SyntheticRows(out[train.columns], json_safe(diagnostics) if diagnostics is not None else None, sources)
+    return Synthesis(out[train.columns], json_safe(diagnostics) if diagnostics is not None else None, sources)
 
 
 def hold_immutables(out: pd.DataFrame, X: pd.DataFrame, y: np.ndarray, causal_map: CausalMap, *,

@@ -87,6 +87,7 @@ def test_roles_say_what_each_generator_did_with_each_variable():
         "held fixed (immutable): copied from the source row (the real minority row the new row was built from)"
     assert "nearest real minority row" in variable_roles("david", {}, the_map, columns)["age"]
     assert variable_roles("smote", {}, the_map, columns)["bmi"] == "interpolated between minority neighbours"
+    assert variable_roles("o2", {"warm_start": "minority"}, the_map, columns)["bmi"].startswith("a jittered minority")
     assert "snapped" in variable_roles("some_other_sampler", {}, the_map, columns)["age"]  # the safety net
 
 

@@ -73,6 +73,9 @@ def variable_roles(method: str, params: Mapping[str, Any], causal_map: CausalMap
             # the constraint layer's snapping stays the safety net for generators outside the registry
             roles[c] = (f"held fixed (immutable): {generators.IMMUTABLE_RULES[entry.immutables]}" if entry else
                         "interpolated between minority neighbours; then snapped to an observed value (immutable)")
+        elif method in _O2:
+            start = _O2_STARTS.get(params.get("warm_start", "smote"), "a warm start")
+            roles[c] = f"{start} moved by O²'s optimiser within a small box"
         else:
             roles[c] = _MAKES.get(method, "interpolated between minority neighbours")
     return roles
@@ -80,9 +83,9 @@ def variable_roles(method: str, params: Mapping[str, Any], causal_map: CausalMap
 
 # What the generators that do not interpolate between two minority rows do with the other columns.
 _MAKES = {"david": "decoded from a β-VAE's latent space (a smoothed bootstrap of minority rows)",
-          "loras": "a convex combination of noisy copies of several minority neighbours",
-          **dict.fromkeys(("o2", "o2_svm", "o2_cart"),
-                          "a SMOTE interpolation moved by O²'s optimiser within a small box")}
+          "loras": "a convex combination of noisy copies of several minority neighbours"}
+_O2 = ("o2", "o2_svm", "o2_cart")
+_O2_STARTS = {"smote": "a SMOTE interpolation", "minority": "a jittered minority row", "loras": "a LoRAS point"}
 
 
 def render(*, title: str, causal_map: CausalMap, train: pd.DataFrame, synthetic: Mapping[str, pd.DataFrame],

@@ -83,7 +83,12 @@ def test_roles_say_what_each_generator_did_with_each_variable():
     assert roles["iss"].startswith("perturbed") and roles["bmi"].startswith("perturbed")
     assert roles["age"] == "held fixed (immutable)" and roles["gcs"].startswith("recomputed")
     assert variable_roles("scm", {}, the_map, columns)["age"].startswith("sampled from its empirical")
-    assert "snapped" in variable_roles("smote", {}, the_map, columns)["sex"]
+    assert variable_roles("smote", {}, the_map, columns)["sex"] == \
+        "held fixed (immutable): copied from the source row (the real minority row the new row was built from)"
+    assert "nearest real minority row" in variable_roles("david", {}, the_map, columns)["age"]
+    assert variable_roles("smote", {}, the_map, columns)["bmi"] == "interpolated between minority neighbours"
+    assert variable_roles("o2", {"warm_start": "minority"}, the_map, columns)["bmi"].startswith("a jittered minority")
+    assert "snapped" in variable_roles("some_other_sampler", {}, the_map, columns)["age"]  # the safety net
 
 
 def test_cell_text_is_escaped_even_when_it_looks_like_markup():

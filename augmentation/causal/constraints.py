@@ -9,7 +9,9 @@ rejected row under the first constraint that rejected it):
 - ``bounds``: a continuous/integer node outside the map's bounds -> clipped (repair) or rejected.
 - ``immutable``: an immutable node with a value no real row has (a generator may not invent a new
   sex or an unseen age at admission) -> snapped to the nearest observed value for numeric nodes
-  (repair) or rejected; categorical immutables are covered by ``category``.
+  (repair) or rejected; categorical immutables are covered by ``category``. The registry's
+  generators hold immutables fixed themselves (synthesis copies them from a real row, see
+  ``augmentation.synthesis.classification.hold_immutables``), so this is the safety net for others.
 - ``forbidden``: a row meeting a forbidden combination of the map -> rejected in both modes
   (no single change is the right repair).
 

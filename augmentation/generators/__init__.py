@@ -15,18 +15,35 @@ from dataclasses import dataclass
 from typing import Any
 
 from imblearn.base import BaseSampler
-from imblearn.over_sampling import ADASYN, SMOTE, SMOTENC, BorderlineSMOTE, RandomOverSampler
 
 from augmentation.errors import ConfigError, DataError
 from augmentation.generators.david import DavidOversampler
-from augmentation.generators.dense import DenseBorderlineSMOTE, LoRAS
+from augmentation.generators.dense import LoRAS
 from augmentation.generators.o2 import OptimizedOversampler
 from augmentation.generators.scm import SCMOversampler
+from augmentation.generators.sources import (
+    SourcedADASYN,
+    SourcedBorderlineSMOTE,
+    SourcedDenseBorderlineSMOTE,
+    SourcedRandomOverSampler,
+    SourcedSMOTE,
+    SourcedSMOTENC,
+)
 from augmentation.learners import checked_params
 
 # The neighbour count a generator uses when its params do not set one (imbalanced-learn's default);
 # min_minority_rows and the benchmark's small-minority cap read it from here.
 DEFAULT_NEIGHBOURS = 5
+
+# How a generator's rows get the causal map's immutable variables (age, sex: who the patient is):
+IMMUTABLE_RULES = {
+    # the sampler names the real row each new row was built from (``source_indices_``); synthesis copies them
+    "source": "copied from the source row (the real minority row the new row was built from)",
+    # no single source row: synthesis copies them from the nearest real minority row in the other features
+    "nearest": "copied from the nearest real minority row (in the other features)",
+    # the generator's own model holds or draws them (scm); the constraint layer checks what it made
+    "model": "drawn or held by the generator's causal model",
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +57,7 @@ class GeneratorSpec:
     accepts_categorical : the sampler takes ordinal codes and ``categorical_features`` itself.
     needs_map : the sampler models the user's causal map (synthesis passes it, and X as a DataFrame).
     tasks : the target kinds it oversamples.
+    immutables : a key of IMMUTABLE_RULES, how the rows get the map's immutable variables.
     """
 
     name: str
@@ -50,19 +68,24 @@ class GeneratorSpec:
     accepts_categorical: bool = False
     needs_map: bool = False
     tasks: tuple[str, ...] = ("binary", "multiclass")
+    immutables: str = "source"
 
     def __post_init__(self):
+        if self.immutables not in IMMUTABLE_RULES:
+            raise ValueError(f"generator {self.name!r}: immutables must be one of {sorted(IMMUTABLE_RULES)}")
         if self.needs_categorical and not self.accepts_categorical:
             raise ValueError(f"generator {self.name!r} needs categorical columns, so it must accept them")
 
 
 _SPECS = (
-    GeneratorSpec("random", RandomOverSampler),
-    GeneratorSpec("smote", SMOTE, neighbours=("k_neighbors",)),
-    GeneratorSpec("borderline1", BorderlineSMOTE, (("kind", "borderline-1"),), neighbours=("k_neighbors",)),
-    GeneratorSpec("borderline2", DenseBorderlineSMOTE, (("kind", "borderline-2"),), neighbours=("k_neighbors",)),
-    GeneratorSpec("adasyn", ADASYN, neighbours=("n_neighbors",)),
-    GeneratorSpec("smotenc", SMOTENC, neighbours=("k_neighbors",), needs_categorical=True, accepts_categorical=True),
+    GeneratorSpec("random", SourcedRandomOverSampler),
+    GeneratorSpec("smote", SourcedSMOTE, neighbours=("k_neighbors",)),
+    GeneratorSpec("borderline1", SourcedBorderlineSMOTE, (("kind", "borderline-1"),), neighbours=("k_neighbors",)),
+    GeneratorSpec("borderline2", SourcedDenseBorderlineSMOTE, (("kind", "borderline-2"),),
+                  neighbours=("k_neighbors",)),
+    GeneratorSpec("adasyn", SourcedADASYN, neighbours=("n_neighbors",)),
+    GeneratorSpec("smotenc", SourcedSMOTENC, neighbours=("k_neighbors",), needs_categorical=True,
+                  accepts_categorical=True),
     # O²'s mixed-data path takes categorical_features, and it works without categorical columns too.
     GeneratorSpec("o2", OptimizedOversampler, (("model", "lr"),), neighbours=("k_neighbors",),
                   accepts_categorical=True),
@@ -70,10 +93,11 @@ _SPECS = (
                   accepts_categorical=True),
     GeneratorSpec("o2_cart", OptimizedOversampler, (("model", "cart"),), neighbours=("k_neighbors",),
                   accepts_categorical=True),
-    GeneratorSpec("loras", LoRAS, neighbours=("n_neighbors",)),
-    GeneratorSpec("david", DavidOversampler),  # β-VAE; torch is imported only when it fits
+    # a LoRAS row is a convex combination of noisy copies of several neighbours: no single source row
+    GeneratorSpec("loras", LoRAS, neighbours=("n_neighbors",), immutables="nearest"),
+    GeneratorSpec("david", DavidOversampler, immutables="nearest"),  # β-VAE; torch is imported only when it fits
     # the map's label is binary; without a map the model is graph-free and any number of classes works
-    GeneratorSpec("scm", SCMOversampler, needs_map=True, tasks=("binary",)),
+    GeneratorSpec("scm", SCMOversampler, needs_map=True, tasks=("binary",), immutables="model"),
 )
 REGISTRY: dict[str, GeneratorSpec] = {spec.name: spec for spec in _SPECS}
 
@@ -139,6 +163,11 @@ def check_minority_rows(name: str, params: dict[str, Any], n_minority: int) -> N
 
 def needs_map(name: str) -> bool:
     return spec(name).needs_map
+
+
+def immutable_rule(name: str) -> str:
+    """How ``name``'s rows get the map's immutable variables: a key of IMMUTABLE_RULES."""
+    return spec(name).immutables
 
 
 def make_generator(name: str, *, random_state: Any, sampling_strategy: Any = "auto",

@@ -124,6 +124,9 @@ class OptimizedOversampler(BaseOverSampler):
         ``filter_shortfall`` (points the filter rejected but that had to be kept; None without a filter).
     categorical_features_ : ndarray of int
         Indices of the categorical columns (empty without ``categorical_features``).
+    source_indices_ : ndarray of int
+        Per new row, the position in X of the minority row its warm start was seeded from (for
+        ``warm_start="loras"``, the minority row nearest the LoRAS start).
     """
 
     def __init__(self, *, sampling_strategy="auto", model="lr", lambdas=(0.1, 0.05, 0.1),
@@ -225,11 +228,12 @@ class OptimizedOversampler(BaseOverSampler):
         Xs = (Xn - lo) / (hi - lo)
         codes, levels = _encode_categories(X[:, cat])
         X_new, y_new = [X], [y]
-        diags = []
+        diags, sources = [], []
         for cls, n in self.sampling_strategy_.items():
             if n <= 0:
                 continue
-            Z, diag = self._generate(Xs, y == cls, int(n), rng)
+            Z, seeds, diag = self._generate(Xs, y == cls, int(n), rng)
+            sources.append(np.flatnonzero(y == cls)[seeds])
             rows = np.empty((len(Z), X.shape[1]), dtype=X.dtype)
             rows[:, numeric] = np.clip(Z * (hi - lo) + lo, lo, hi)
             if cat.size:
@@ -238,6 +242,7 @@ class OptimizedOversampler(BaseOverSampler):
             y_new.append(np.full(len(Z), cls, dtype=y.dtype))
             diags.append((len(Z), diag))
         self.diagnostics_ = _merge(diags)
+        self.source_indices_ = np.concatenate(sources) if sources else np.empty(0, dtype=int)
         return np.vstack(X_new), np.concatenate(y_new)
 
     def _fill_categorical(self, Xs, is_cls, codes, levels, Z, rng):
@@ -313,27 +318,27 @@ class OptimizedOversampler(BaseOverSampler):
         if self.warm_start == "loras":
             ctx["loras"] = _LorasStarts(Xs, target, k, rng)
         state = {"zbar": np.zeros(Xs.shape[1]), "count": 0}
-        kept, rejected, on_bound_k, finite = [], [], [], True
+        kept, rejected, on_bound_k, seeds_k, finite = [], [], [], [], True
         need, rounds = n, 0
         while need > 0 and rounds <= (_FILTER_ROUNDS if hgb is not None else 0):
             ask = need if hgb is None else int(np.ceil(need * (1.5 if rounds == 0 else 2.0)))
-            Z, bound, fin = self._optimise(ctx, ask, state, rng)
+            Z, bound, seeds, fin = self._optimise(ctx, ask, state, rng)
             finite &= fin
             if hgb is not None:
                 ok = np.asarray(hgb.predict(Z)) == 1
-                rejected.append((Z[~ok], bound[~ok], _class_score(hgb, Z[~ok])))
-                Z, bound = Z[ok], bound[ok]
+                rejected.append((Z[~ok], bound[~ok], seeds[~ok], _class_score(hgb, Z[~ok])))
+                Z, bound, seeds = Z[ok], bound[ok], seeds[ok]
             kept.append(Z[:need])
             on_bound_k.append(bound[:need])
+            seeds_k.append(seeds[:need])
             need -= len(kept[-1])
             rounds += 1
         shortfall = need
         if need > 0:  # fill with the rejected candidates the filter scored highest
-            Zr = np.vstack([r[0] for r in rejected])
-            br = np.concatenate([r[1] for r in rejected])
-            order = np.argsort(-np.concatenate([r[2] for r in rejected]), kind="stable")[:need]
-            kept.append(Zr[order])
-            on_bound_k.append(br[order])
+            order = np.argsort(-np.concatenate([r[3] for r in rejected]), kind="stable")[:need]
+            kept.append(np.vstack([r[0] for r in rejected])[order])
+            on_bound_k.append(np.concatenate([r[1] for r in rejected])[order])
+            seeds_k.append(np.concatenate([r[2] for r in rejected])[order])
         Z = np.vstack(kept)
         bound = np.concatenate(on_bound_k)
         g = ctx["score"](Z)
@@ -342,7 +347,7 @@ class OptimizedOversampler(BaseOverSampler):
                 "mean_nn_distance": float(ctx["nn"].kneighbors(Z)[0].mean()),
                 "objective_finite": bool(finite)}
         diag["filter_shortfall"] = int(shortfall) if hgb is not None else None  # None: no filter
-        return Z, diag
+        return Z, np.concatenate(seeds_k), diag
 
     def _filter_model(self, rng):
         if self.filter is None:
@@ -383,10 +388,11 @@ class OptimizedOversampler(BaseOverSampler):
         return ctx["loras"].draw(n)
 
     def _optimise(self, ctx, n, state, rng):
-        """n candidates in batches; returns points, on-bound flags, whether every objective was finite."""
+        """n candidates in batches; returns points, on-bound flags, their seeds (minority positions) and
+        whether every objective was finite."""
         l1, l2, l3 = (float(v) for v in self.lambdas)
         d = ctx["M"].shape[1]
-        out, flags, finite = [], [], True
+        out, flags, seeds, finite = [], [], [], True
         for start in range(0, n, int(self.batch_size)):
             m = min(int(self.batch_size), n - start)
             seed, z0 = self._starts(ctx, m, rng)
@@ -443,10 +449,11 @@ class OptimizedOversampler(BaseOverSampler):
             flags.append(((np.abs(Z - lower) < tol) & (upper - lower > tol) |
                           (np.abs(Z - upper) < tol) & (upper - lower > tol)).any(axis=1))
             out.append(Z)
+            seeds.append(seed)
             total = state["count"] + m
             state["zbar"] = (state["zbar"] * state["count"] + Z.sum(axis=0)) / total
             state["count"] = total
-        return np.vstack(out), np.concatenate(flags), finite
+        return np.vstack(out), np.concatenate(flags), np.concatenate(seeds), finite
 
 
 def _sigmoid(t):

@@ -22,6 +22,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from augmentation import generators
 from augmentation.causal.map import CausalMap
 
 SECTIONS = ("map", "variables", "constraints", "generators", "contract", "scorecard", "fairness", "evaluation",
@@ -64,11 +65,27 @@ def variable_roles(method: str, params: Mapping[str, Any], causal_map: CausalMap
         return roles
     if method == "random":
         return {c: "fixed (label)" if c == label else "copied from a real minority row" for c in columns}
+    entry = generators.REGISTRY.get(method)
     for c in columns:
-        roles[c] = "fixed (label)" if c == label else "interpolated between minority neighbours"
-        if c in causal_map.nodes and causal_map.variable(c).immutable:
-            roles[c] += "; then snapped to an observed value (immutable)"
+        if c == label:
+            roles[c] = "fixed (label)"
+        elif c in causal_map.nodes and causal_map.variable(c).immutable:
+            # the constraint layer's snapping stays the safety net for generators outside the registry
+            roles[c] = (f"held fixed (immutable): {generators.IMMUTABLE_RULES[entry.immutables]}" if entry else
+                        "interpolated between minority neighbours; then snapped to an observed value (immutable)")
+        elif method in _O2:
+            start = _O2_STARTS.get(params.get("warm_start", "smote"), "a warm start")
+            roles[c] = f"{start} moved by O²'s optimiser within a small box"
+        else:
+            roles[c] = _MAKES.get(method, "interpolated between minority neighbours")
     return roles
+
+
+# What the generators that do not interpolate between two minority rows do with the other columns.
+_MAKES = {"david": "decoded from a β-VAE's latent space (a smoothed bootstrap of minority rows)",
+          "loras": "a convex combination of noisy copies of several minority neighbours"}
+_O2 = ("o2", "o2_svm", "o2_cart")
+_O2_STARTS = {"smote": "a SMOTE interpolation", "minority": "a jittered minority row", "loras": "a LoRAS point"}
 
 
 def render(*, title: str, causal_map: CausalMap, train: pd.DataFrame, synthetic: Mapping[str, pd.DataFrame],

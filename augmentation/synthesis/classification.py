@@ -5,12 +5,16 @@ encoded for the interpolating samplers and decoded by arg-max (SMOTENC and O² g
 ordinal codes plus ``categorical_features`` and handle them themselves); integer columns are rounded and every
 numeric column is kept inside the training range, so synthetic rows satisfy the
 same data contract as real ones.
+
+With a causal map, each new row takes the map's immutable variables from one real minority row
+(:func:`hold_immutables`): the row it was built from where the generator names it, else the nearest
+one; the causal model of ``scm`` holds them itself.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -45,6 +49,31 @@ def synthesize_with_diagnostics(
     sampling_strategy: float = 1.0, random_state: int = 0, causal_map: CausalMap | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any] | None]:
     """As :func:`synthesize`, plus the generator's ``diagnostics_`` (None for generators without one)."""
+    made = synthesize_rows(train, spec, method=method, params=params, sampling_strategy=sampling_strategy,
+                           random_state=random_state, causal_map=causal_map)
+    return made.rows, made.diagnostics
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    """What :func:`synthesize_rows` made.
+
+    rows : the new minority rows (training columns and dtypes).
+    diagnostics : the generator's ``diagnostics_`` as JSON-safe values, or None.
+    sources : per row, the position in the training frame of the real minority row whose immutable
+        variables it carries; None without a causal map, without immutables, or for ``scm``, whose
+        causal model holds or draws them itself.
+    """
+
+    rows: pd.DataFrame
+    diagnostics: dict[str, Any] | None
+    sources: np.ndarray | None
+
+
+def synthesize_rows(train: pd.DataFrame, spec: TableSpec, *, method: str, params: dict[str, Any] | None = None,
+                    sampling_strategy: float = 1.0, random_state: int = 0,
+                    causal_map: CausalMap | None = None) -> Synthesis:
+    """As :func:`synthesize`, with the generator's diagnostics and each row's source row."""
     params = dict(params or {})
     generators.check_minority_rows(method, params, int((train[spec.target] == 1).sum()))
     if generators.needs_categorical(method) and not spec.categorical:
@@ -79,10 +108,50 @@ def synthesize_with_diagnostics(
                         "try another generator, or fewer neighbours in its params") from exc
     new = pd.DataFrame(X_res[len(encoded):], columns=encoded.columns)
     out = decode(new)
+    rule, sources = generators.immutable_rule(method), None
+    if causal_map is not None and rule != "model":
+        out, sources = hold_immutables(out, X, y, causal_map, encoded=(encoded, new),
+                                       sources=sampler.source_indices_ if rule == "source" else None)
     out[spec.target] = np.ones(len(out), dtype=train[spec.target].dtype)
     log.info("%s generated %d rows", method, len(out))
     diagnostics = getattr(sampler, "diagnostics_", None)
-    return out[train.columns], (json_safe(diagnostics) if diagnostics is not None else None)
+    return Synthesis(out[train.columns], json_safe(diagnostics) if diagnostics is not None else None, sources)
+
+
+def hold_immutables(out: pd.DataFrame, X: pd.DataFrame, y: np.ndarray, causal_map: CausalMap, *,
+                    sources: np.ndarray | None, encoded: tuple[pd.DataFrame, pd.DataFrame]
+                    ) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """``out`` with every immutable column of the map copied from one real minority row of ``X``, and
+    the positions of those rows (None when the map has no immutable feature).
+
+    ``sources`` are the positions in ``X`` of the rows the generator built each new row from (its
+    ``source_indices_``); without them each row takes the nearest real minority row, on the other
+    features of the encoded matrices ``encoded`` = (real rows, new rows), each column scaled by its
+    training range.
+    """
+    immutable = [c for c in X.columns if c in causal_map.nodes and causal_map.variable(c).immutable]
+    if not immutable:
+        return out, None
+    if out.empty:
+        return out, np.empty(0, dtype=int)
+    if sources is None:
+        real, new = encoded
+        other = [c for c in real.columns if c.split("\x1f")[0] not in immutable]
+        if not other:
+            raise DataError(f"every feature is immutable in the map ({immutable}), so no new row can differ "
+                            "from a real one", "mark fewer variables immutable, or use the 'random' generator")
+        from sklearn.neighbors import NearestNeighbors
+
+        minority = np.flatnonzero(y == 1)
+        scale = (real[other].max() - real[other].min()).replace(0, 1.0).to_numpy()
+        index = NearestNeighbors(n_neighbors=1).fit(real[other].to_numpy()[minority] / scale)
+        sources = minority[index.kneighbors(new[other].to_numpy() / scale, return_distance=False)[:, 0]]
+    sources = np.asarray(sources)
+    if len(sources) != len(out) or not (y[sources] == 1).all():
+        raise RuntimeError(f"the generator named {len(sources)} source rows for {len(out)} new rows, "
+                           "or a source outside the minority class")
+    held = {c: X[c].iloc[sources].set_axis(out.index) for c in immutable}
+    return out.assign(**held), sources
 
 
 def mark(frame: pd.DataFrame, provenance: str) -> pd.DataFrame:

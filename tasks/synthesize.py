@@ -27,12 +27,16 @@ def causal_map(p: Params, train: pd.DataFrame) -> CausalMap | None:
 
 def generate(method: str, train: pd.DataFrame, spec: TableSpec, *, seed: int | None = None,
              causal_map: CausalMap | None = None) -> tuple[pd.DataFrame, dict | None]:
-    """Synthetic rows of the saved generator ``method`` (its own seed unless one is given), and its
-    ``diagnostics_`` if it reports any."""
+    """Synthetic rows of the saved generator ``method`` (its own seed unless one is given; a generator with a fit
+    of its own, DAVID's weights or scm's mechanisms, keeps the fit of its own seed), and its ``diagnostics_`` if it
+    reports any."""
     record = store.load(paths.generator_dir(method), train)
     params = dict(record["params"])
-    if "pretrained" in generators.make_generator(method, random_state=0, **params).get_params():
+    settable = generators.make_generator(method, random_state=0, **params).get_params()
+    if "pretrained" in settable:
         params["pretrained"] = str(paths.generator_dir(method))  # weights trained by the fit stage
+    if "fit_random_state" in settable:  # one fit per run (scm): another generation seed draws from the same model
+        params["fit_random_state"] = record["seed"]
     return synthesize_with_diagnostics(train, spec, method=method, params=params,
                                        sampling_strategy=record["sampling_strategy"],
                                        random_state=record["seed"] if seed is None else seed, causal_map=causal_map)

@@ -42,8 +42,11 @@ class). This keeps the sampler usable, and checkable, on its own; synthesis neve
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import numbers
+from collections import OrderedDict
 
 import networkx as nx
 import numpy as np
@@ -85,6 +88,11 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
         Ancestral mode: rejection rounds before giving up.
     steps : int
         Counterfactual mode: Metropolis steps per row (a refused step keeps the row where it was).
+    fit_random_state : int or None
+        Seed of the mechanisms' fit, apart from the generation's: the mechanisms fitted with
+        ``fit_random_state=s`` are those ``random_state=s`` fits, and a process keeps its last fits
+        (:func:`fitted_mechanisms`), so draws that differ only by ``random_state`` (the evaluation's
+        repeats) reuse one fit. None: the fit's seed comes from ``random_state``.
     sampling_strategy, random_state
         As in imbalanced-learn.
     """
@@ -93,7 +101,7 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
 
     def __init__(self, *, causal_map=None, mode="ancestral", perturbation=0.25,
                  learner="hgb", max_iter=50, max_leaf_nodes=15, noise_cv=3, noise_bins=10, max_rounds=50, steps=3,
-                 sampling_strategy="auto", random_state=None):
+                 fit_random_state=None, sampling_strategy="auto", random_state=None):
         super().__init__(sampling_strategy=sampling_strategy)
         self.causal_map = causal_map
         self.mode = mode
@@ -105,6 +113,7 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
         self.noise_bins = noise_bins
         self.max_rounds = max_rounds
         self.steps = steps
+        self.fit_random_state = fit_random_state
         self.random_state = random_state
 
     def _check_params(self, names: list[str]) -> CausalMap | None:
@@ -138,10 +147,12 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
         label = causal_map.label
         frame = pd.DataFrame(np.asarray(X, dtype=float), columns=names)
         frame[label] = np.asarray(y)
-        self.mechanisms_ = fit_mechanisms(frame, causal_map, learner=self.learner, max_iter=self.max_iter,
-                                          max_leaf_nodes=self.max_leaf_nodes, noise_cv=self.noise_cv,
-                                          noise_bins=self.noise_bins,
-                                          random_state=int(rng.integers(2**31 - 1)))
+        fit_seed = int(rng.integers(2**31 - 1))  # drawn either way: the generation's draws stay the same
+        if self.fit_random_state is not None:
+            fit_seed = int(np.random.default_rng(self.fit_random_state).integers(2**31 - 1))
+        self.mechanisms_ = fitted_mechanisms(frame, causal_map, learner=self.learner, max_iter=self.max_iter,
+                                             max_leaf_nodes=self.max_leaf_nodes, noise_cv=self.noise_cv,
+                                             noise_bins=self.noise_bins, random_state=fit_seed)
         self._low, self._high = _limits(frame, causal_map)
         X_new, y_new = [np.asarray(X, dtype=float)], [np.asarray(y)]
         self.acceptance_ = {}
@@ -288,6 +299,26 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
             picked = minority[others].iloc[rng.integers(0, len(minority), len(rows))].reset_index(drop=True)
             rows = pd.concat([rows.reset_index(drop=True), picked], axis=1)
         return rows
+
+
+# The last fits of this process, by everything a fit depends on. Two: the synthesize stage's and the evaluation's
+# repeats share one (the same training rows and fit seed); a fit holds its residual pools, a few floats per row.
+_FITS: OrderedDict[str, dict] = OrderedDict()
+_KEEP = 2
+
+
+def fitted_mechanisms(frame: pd.DataFrame, causal_map: CausalMap, **settings) -> dict:
+    """``fit_mechanisms(frame, causal_map, **settings)``, reused when this process fitted exactly that before."""
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    digest.update(json.dumps([list(frame.columns), causal_map.to_dict(), settings], sort_keys=True,
+                             default=str).encode())
+    key = digest.hexdigest()
+    if key not in _FITS:
+        _FITS[key] = fit_mechanisms(frame, causal_map, **settings)
+        while len(_FITS) > _KEEP:
+            _FITS.popitem(last=False)
+    _FITS.move_to_end(key)
+    return _FITS[key]
 
 
 def _limits(frame: pd.DataFrame, causal_map: CausalMap) -> tuple[dict[str, float], dict[str, float]]:

@@ -26,7 +26,7 @@ def run(p: Params) -> list[str]:
     results = evaluate_methods(train, test, spec, generators=p.generators.methods,
                                synthetic_rows=saved_generator_rows, learners=p.evaluate.learners,
                                repeats=p.evaluate.repeats, threshold=p.evaluate.threshold, seed=p.seed,
-                               objective=p.recommend.objective(),
+                               objective=p.recommend.objective(), max_rows=p.evaluate.max_rows,
                                progress=stage.Progress("evaluate", methods, log).finished)
     io.write_json(results, paths.EVALUATION)
     return [str(paths.EVALUATION)]

@@ -124,6 +124,7 @@ class Evaluate(Section):
     repeats: int = Field(3, ge=1)
     threshold: float = Field(0.5, gt=0, lt=1)
     min_minority_test_rows: int = Field(10, ge=1)  # fewer minority rows in the hold-out: its scores get a warning
+    max_rows: int | None = Field(None, ge=100)  # large data: each learner trains on a stratified sample this large
     # Parameter names are checked by make_model, which knows each estimator's; here only the learner names.
     learners: dict[Learner, dict[str, Any]] = Field(
         default_factory=lambda: {"cart": {"max_depth": 6, "min_samples_leaf": 20}, "logreg": {"C": 1.0}},

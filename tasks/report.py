@@ -30,9 +30,12 @@ def summarize_run(p: Params) -> dict:
     best = max(eligible, key=lambda m: mean_auc[m]) if eligible else None
     diagnostics = gates.read(paths.GENERATOR_DIAGNOSTICS) if paths.GENERATOR_DIAGNOSTICS.exists() else {}
     n_minority = int(pd.read_parquet(paths.TEST, columns=[p.data.target])[p.data.target].sum())
-    warning = small_holdout_warning(n_minority, p.evaluate.min_minority_test_rows)
+    warnings = [small_holdout_warning(n_minority, p.evaluate.min_minority_test_rows)]
+    if p.evaluate.max_rows is not None:
+        warnings.append(f"evaluate.max_rows: each learner trained on a stratified sample of at most "
+                        f"{p.evaluate.max_rows:,} rows (real, plus synthetic for a generator), not on all of them")
     return {"decision": decision_summary(gates.read(paths.DECISION)), "rows": rows, "best_generator": best,
-            "holdout_minority_rows": n_minority, "warnings": [warning] if warning else [],
+            "holdout_minority_rows": n_minority, "warnings": [w for w in warnings if w],
             "best_gain_over_none": round(mean_auc[best] - mean_auc["none"], 4) if best else None,
             "learners": learners, "repeats": p.evaluate.repeats, "scorecard": scorecard,
             "generator_diagnostics": {m: d for m, d in diagnostics.items() if m in p.generators.methods}}

@@ -57,3 +57,23 @@ def test_probability_scores_use_the_corrected_probabilities():
     plain, moved = score_predictions([0, 0, 1, 1], raw), score_predictions([0, 0, 1, 1], raw, calibrated=corrected)
     assert moved["roc_auc"] == plain["roc_auc"] and moved["f1"] == plain["f1"]  # ranking and labels from raw
     assert moved["brier"] < plain["brier"] and moved["log_loss"] < plain["log_loss"]
+
+
+def test_max_rows_trains_each_learner_on_a_stratified_sample_and_says_so_in_the_numbers():
+    from augmentation.data.simulate import simulate_trauma
+    from augmentation.data.table import TableSpec, check_table
+    from augmentation.evaluation.protocol import capped, evaluate_methods
+
+    spec = TableSpec(target="mortality", categorical=("sex",))
+    frame = check_table(simulate_trauma(rows=4000, seed=1), spec)
+    train, test = frame.iloc[:3000], frame.iloc[3000:]
+    sample = capped(train, "mortality", 600, seed=0)
+    assert len(sample) == 600 and sample.index.is_monotonic_increasing and set(sample.index) <= set(train.index)
+    assert abs(sample["mortality"].mean() - train["mortality"].mean()) < 0.01  # the class ratio is kept
+    pd.testing.assert_frame_equal(sample, capped(train, "mortality", 600, seed=0))  # seeded
+
+    def run(max_rows):
+        return evaluate_methods(train, test, spec, generators=[], synthetic_rows=None, learners={"logreg": {}},
+                                repeats=1, seed=0, max_rows=max_rows)["none"]["logreg"]["roc_auc"]["mean"]
+    assert run(None) == run(5000)  # a cap above the data changes nothing
+    assert run(600) != run(None)  # the learner trained on fewer rows

@@ -46,11 +46,21 @@ def small_holdout_warning(n_minority: int, min_rows: int) -> str | None:
             "use more data or a larger test share")
 
 
+def capped(rows: pd.DataFrame, target: str, max_rows: int, *, seed: int) -> pd.DataFrame:
+    """A stratified sample of ``max_rows`` of ``rows`` (the class ratio kept), in their original order."""
+    from sklearn.model_selection import train_test_split
+    kept, _ = train_test_split(rows, train_size=max_rows, stratify=rows[target], random_state=seed)
+    return kept.sort_index()
+
+
 def evaluate_methods(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *, generators: Sequence[str],
                      synthetic_rows: SyntheticRows, learners: Mapping[str, dict], repeats: int = 3,
                      threshold: float = 0.5, seed: int = 0, objective: Objective | None = None,
-                     progress: Callable[[str], None] | None = None) -> dict:
+                     max_rows: int | None = None, progress: Callable[[str], None] | None = None) -> dict:
     """``{method: {learner: {metric: {mean, std, min, max}}}}`` for the baselines and each generator.
+
+    ``max_rows``: each learner trains on a stratified sample (seeded per method and repeat) of at most that many
+    of its rows (the real training rows, plus the synthetic ones for a generator); the hold-out stays whole.
 
     With an ``objective``, also ``threshold``: no resampling, the decision threshold tuned for the objective on
     inner folds of the training part (the strongest baseline for every thresholded metric). Brier score and log
@@ -65,6 +75,8 @@ def evaluate_methods(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *
             rows = train
             if method in generators:
                 rows = pd.concat([train, synthetic_rows(method, repeat)], ignore_index=True)
+            if max_rows is not None and len(rows) > max_rows:
+                rows = capped(rows, spec.target, max_rows, seed=derive_seed(seed, "max_rows", method, repeat))
             for learner, learner_params in learners.items():
                 model = make_model(learner, numeric=spec.numeric(rows), categorical=list(spec.categorical),
                                    params=learner_params,

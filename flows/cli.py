@@ -53,7 +53,7 @@ def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="param
     """Run the retraining flow (ingest → validate → split → fit → synthesise → checks → evaluate → report)."""
     from tasks import paths, preflight, runs, workspace
     # another params file than params.yaml: its own folder, workspaces/<name>/; a second run in it is refused at once
-    with workspace.entered(params) as ws, runs.exclusive():
+    with workspace.entered(params, create=True) as ws, runs.exclusive():
         for done in runs.recover():  # a killed run's folder: finished or removed before anything else
             typer.echo(done)
         preflight.check(ws.params)  # a bad input fails here, before a Prefect server starts

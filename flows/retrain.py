@@ -72,7 +72,7 @@ def retrain(params_path: str = str(DEFAULT_PARAMS), trigger: str = "schedule") -
     project's params.yaml runs in its own workspace, workspaces/<name>/ (tasks/workspace.py).
     """
     log = get_run_logger()
-    with workspace.entered(params_path) as ws, runs.exclusive():
+    with workspace.entered(params_path, create=True) as ws, runs.exclusive():
         p = ws.params
         for done in runs.recover():
             log.warning(done)

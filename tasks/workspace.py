@@ -68,16 +68,21 @@ def resolve(params_path: str | Path) -> Workspace:
 
 
 @contextlib.contextmanager
-def entered(params_path: str | Path) -> Iterator[Workspace]:
+def entered(params_path: str | Path, *, create: bool = False) -> Iterator[Workspace]:
     """Work inside the params file's workspace for the block (the working directory is its folder).
 
-    Re-entered with the same params path (a subflow of a flow that entered it), the block stays where it is.
+    ``create``: make the folder (a run); otherwise a workspace no run has made yet is a ConfigError. Re-entered
+    with the same params path (a subflow of a flow that entered it), the block stays where it is.
     """
     if _entered and _entered[-1][0] == str(params_path):
         yield _entered[-1][1]
         return
     ws = resolve(params_path)
-    ws.folder.mkdir(parents=True, exist_ok=True)
+    if create:
+        ws.folder.mkdir(parents=True, exist_ok=True)
+    elif not ws.folder.is_dir():
+        raise ConfigError(f"{params_path} has no workspace yet ({ws.where}/ does not exist)",
+                          f"run it first: oversample run --params {params_path}")
     _entered.append((str(params_path), ws))
     try:
         with inside(ws.folder):

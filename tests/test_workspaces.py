@@ -52,6 +52,12 @@ def test_a_workspace_is_named_after_its_file_unless_it_names_one(tmp_path, monke
     german = workspace.resolve("german.params.yaml")
     assert german.where == "workspaces/german" and german.params.data.graph == str(tmp_path / "configs/g.yaml")
     assert workspace.resolve("mine.yaml").where == "workspaces/credit-2026"
+    with pytest.raises(ConfigError, match="no workspace yet"), workspace.entered("german.params.yaml"):
+        pass  # a command that only reads (generators list, monitor) makes no folder
+    assert not Path("workspaces").exists()
+    with workspace.entered("german.params.yaml", create=True) as ws:
+        assert Path.cwd() == ws.folder == tmp_path / "workspaces/german"
+    assert Path.cwd() == tmp_path
     Path("bad.yaml").write_text("workspace: ../elsewhere\n")
     with pytest.raises(ConfigError, match="not a plain folder name"):
         workspace.resolve("bad.yaml")

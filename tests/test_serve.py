@@ -1,5 +1,8 @@
 """Against a real `prefect server` on loopback: the deployments are served, a drift event triggers recalibration.
 
+The drift loop runs twice there with scm the only generator: drift → recalibrate → promote (v2, scm best) → drift →
+recalibrate, whose run ends in a verdict (promoted, or refused with its reason), not a crash.
+
 The test talks to the server through Prefect's own client. Under concurrent writes (the served process
 registering, the scheduler inserting cron runs, the event persister) the server's SQLite refuses a write at
 once and the API answers 503 "Service Unavailable"; Prefect's client retries that, a bare HTTP client took
@@ -35,6 +38,7 @@ from flows.serve import free_port, start_server
 from tasks import paths
 from tasks.params import load_params
 from tests.browser import CHROMIUM, MISSING, chromium
+from tests.conftest import write_params
 from tests.test_drift import drop_batch
 
 STARTED = b"Your deployments are being served"
@@ -60,6 +64,12 @@ EVIDENTLY_PAGE = """(() => {
   return text.includes('Minority rows only') && text.includes('Data Drift Summary') ? text : null;
 })()"""
 NAVIGATION_STATUS = "performance.getEntriesByType('navigation')[0].responseStatus"
+# scm alone, so a promoted version's best generator is scm; its linear mechanisms, one learner, one repeat and a
+# small window keep the refits cheap (the CLI's two-turn loop in tests/test_drift.py runs on the same settings).
+SCM_ONLY = {"generators": {"methods": ["scm"], "params": {"scm": {"learner": "linear"}}},
+            "recalibrate": {"window_rows": 2000}, "evaluate": {"repeats": 1, "learners": {"logreg": {"C": 1.0}}}}
+TURNS = ("turn1.parquet", "turn2.parquet")  # one batch per turn of the loop
+TURN_ROWS = 2000
 
 
 def follow(process: subprocess.Popen, log: Path) -> threading.Event:
@@ -80,73 +90,124 @@ def follow(process: subprocess.Popen, log: Path) -> threading.Event:
     return started
 
 
-async def drift_to_recalibration(log: Path) -> str:
-    """Drift in a batch, the monitor's run, the recalibration it triggers; returns the link to the drift report."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        ArtifactFilter,
-        ArtifactFilterFlowRunId,
-        DeploymentFilter,
-        DeploymentFilterId,
-    )
+async def served_deployments(client) -> dict:
+    """The served deployments, as prefect.yaml declares them, with the monitor's cron schedule switched off."""
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+    from prefect.flow_runs import wait_for_flow_run
+
+    deployments = {d.name: d for d in await client.read_deployments()}
+    declared = {d["name"]: d for d in yaml.safe_load(Path("prefect.yaml").read_text())["deployments"]}
+    assert set(deployments) == set(declared)
+    assert deployments["drift-monitor"].schedules[0].schedule.cron == "*/15 * * * *"
+    weekly = deployments["scheduled-retrain"].schedules[0].schedule  # every 7 days from a Monday 02:00 UTC
+    assert weekly.interval == timedelta(days=7) and weekly.anchor_date.isoformat().startswith("2026-01-05T02:00")
+    assert deployments["recalibrate"].global_concurrency_limit.limit == 1
+    recalibrate = deployments["recalibrate"].id
+    # The drift trigger is an automation that runs the recalibrate deployment.
+    assert any(a.actions[0].deployment_id == recalibrate and "oversampling.drift.detected" in a.trigger.expect
+               for a in await client.read_automations())
+
+    # Only the test's own monitor runs may take the batches: the cron schedule is switched off (the server then
+    # deletes its future runs), and a scheduled run already under way is waited for.
+    monitor_id = deployments["drift-monitor"].id
+    for schedule in deployments["drift-monitor"].schedules:
+        await client.update_deployment_schedule(monitor_id, schedule.id, active=False)
+    for earlier in await client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[monitor_id]))):
+        await wait_for_flow_run(earlier.id, timeout=600, client=client)
+    return deployments
+
+
+async def drift_turn(client, deployments: dict, batch: str, *, drift: float, seed: int, log: Path):
+    """One turn of the loop: a drifted batch, a run of the monitor, the recalibrate run its drift event triggers,
+    followed to its final state. Returns the monitor's run and the triggered run."""
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
     from prefect.events.clients import get_events_subscriber
     from prefect.events.filters import EventFilter, EventNameFilter
     from prefect.flow_runs import wait_for_flow_run
 
+    recalibrate = deployments["recalibrate"].id
+    # the earlier turns' recalibrate runs: the subscriber replays their events first
+    earlier = {f"prefect.flow-run.{r.id}" for r in await client.read_flow_runs(
+        deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[recalibrate])))}
+    drop_batch(batch, drift=drift, seed=seed, rows=TURN_ROWS)
+    # Flow-run events, subscribed to before the monitor runs so none is missed. (The server's live stream
+    # does not apply a `related` filter, so the recalibrate deployment's runs are picked out here.)
+    recalibrate_runs = f"prefect.deployment.{recalibrate}"
+    async with get_events_subscriber(filter=EventFilter(event=EventNameFilter(prefix=["prefect.flow-run."]))) \
+            as events:
+        run = await client.create_flow_run_from_deployment(deployments["drift-monitor"].id)
+        monitor = await wait_for_flow_run(run.id, timeout=600, client=client)
+        assert monitor.state.is_completed(), (monitor.state, log.read_text()[-3000:])
+        assert monitor.state.name == "Recalibration requested", (monitor.state, log.read_text()[-3000:])
+        async for event in events:  # the triggered run's state events, up to its final one
+            if recalibrate_runs in {r.id for r in event.related} and event.resource.id not in earlier \
+                    and event.resource.get("prefect.state-type") in FINAL:
+                break
+    triggered = await client.read_flow_run(uuid.UUID(event.resource.id.removeprefix("prefect.flow-run.")))
+    assert triggered.parameters["drift_report"] == f"reports/drift/{monitor_report(batch)}.json", triggered.parameters
+    return monitor, triggered
+
+
+def monitor_report(batch: str) -> str:
+    """The monitor's name for a batch's report: the batch's turn, then its name (the turns drop one batch each)."""
+    return f"{TURNS.index(batch) + 1:05d}-{Path(batch).stem}"
+
+
+def registry_index() -> dict:
+    return json.loads(Path("models/registry/registry.json").read_text())
+
+
+async def drift_loop_twice(log: Path) -> str:
+    """drift → recalibrate → promote (scm best) → drift → recalibrate, through the served deployments; returns the
+    link to the first turn's drift report."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
     async with get_client() as client:
-        deployments = {d.name: d for d in await client.read_deployments()}
-        declared = {d["name"]: d for d in yaml.safe_load(Path("prefect.yaml").read_text())["deployments"]}
-        assert set(deployments) == set(declared)
-        assert deployments["drift-monitor"].schedules[0].schedule.cron == "*/15 * * * *"
-        weekly = deployments["scheduled-retrain"].schedules[0].schedule  # every 7 days from a Monday 02:00 UTC
-        assert weekly.interval == timedelta(days=7) and weekly.anchor_date.isoformat().startswith("2026-01-05T02:00")
-        assert deployments["recalibrate"].global_concurrency_limit.limit == 1
-        recalibrate = deployments["recalibrate"].id
-        # The drift trigger is an automation that runs the recalibrate deployment.
-        assert any(a.actions[0].deployment_id == recalibrate and "oversampling.drift.detected" in a.trigger.expect
-                   for a in await client.read_automations())
-
-        # Only the test's own monitor run may take the batch: the cron schedule is switched off (the server then
-        # deletes its future runs), and a scheduled run already under way is waited for.
-        monitor_id = deployments["drift-monitor"].id
-        for schedule in deployments["drift-monitor"].schedules:
-            await client.update_deployment_schedule(monitor_id, schedule.id, active=False)
-        for earlier in await client.read_flow_runs(
-                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[monitor_id]))):
-            await wait_for_flow_run(earlier.id, timeout=600, client=client)
-
-        # A drifted batch, then a run of the monitor: it emits the drift event, the trigger starts recalibrate.
-        drop_batch("week7.parquet", drift=1.0, seed=17)
-        # Flow-run events, subscribed to before the monitor runs so none is missed. (The server's live stream
-        # does not apply a `related` filter, so the recalibrate deployment's runs are picked out here.)
-        recalibrate_runs = f"prefect.deployment.{recalibrate}"
-        async with get_events_subscriber(filter=EventFilter(event=EventNameFilter(prefix=["prefect.flow-run."]))) \
-                as events:
-            run = await client.create_flow_run_from_deployment(monitor_id)
-            monitor = await wait_for_flow_run(run.id, timeout=600, client=client)
-            assert monitor.state.is_completed(), (monitor.state, log.read_text()[-3000:])
-            async for event in events:  # the triggered run's state events, up to its final one
-                if recalibrate_runs in {r.id for r in event.related} \
-                        and event.resource.get("prefect.state-type") in FINAL:
-                    break
-        triggered = await client.read_flow_run(uuid.UUID(event.resource.id.removeprefix("prefect.flow-run.")))
-        assert triggered.state.is_completed(), (triggered.state, log.read_text()[-3000:])
-        assert triggered.parameters["drift_report"] == "reports/drift/00001-week7.json"
-
         async def artifacts(run_id) -> dict:
             found = await client.read_artifacts(artifact_filter=ArtifactFilter(
                 flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
             return {a.key: a for a in found}
 
+        deployments = await served_deployments(client)
+
+        # Turn 1: a drifted batch; the triggered recalibration promotes v2, whose best generator is scm.
+        monitor, triggered = await drift_turn(client, deployments, TURNS[0], drift=1.0, seed=31, log=log)
+        assert triggered.state.is_completed(), (triggered.state, log.read_text()[-3000:])
         assert "promoted version `v2`" in (await artifacts(triggered.id))["recalibration"].data
+        v2 = next(r for r in registry_index()["versions"] if r["id"] == "v2")
+        assert registry_index()["active"] == "v2" and v2["metrics"]["best_generator"] == "scm", v2["metrics"]
+        first = monitor_report(TURNS[0])
         monitor_artifacts = await artifacts(monitor.id)
-        assert "drift-00001-week7" in monitor_artifacts
+        assert f"drift-{first}" in monitor_artifacts
         # the Evidently report's link opens from the UI: the serving process serves reports/ over HTTP
-        shown = monitor_artifacts["drift-00001-week7-report"].data  # a link artifact is stored as [text](url)
+        shown = monitor_artifacts[f"drift-{first}-report"].data  # a link artifact is stored as [text](url)
         link = shown[shown.index("](") + 2:].removesuffix(")")
-        assert link.startswith("http://127.0.0.1:") and link.endswith("/drift/00001-week7.html"), shown
+        assert link.startswith("http://127.0.0.1:") and link.endswith(f"/drift/{first}.html"), shown
         with urllib.request.urlopen(link, timeout=30) as reply:
             assert reply.status == 200 and b"Minority rows only" in reply.read()
+
+        # Turn 2: the drift goes on; against scm-active v2 the triggered recalibration ends in a verdict, promoted
+        # (Completed) or refused (Failed with the reason), never Crashed; its verdict is on the run and on disk.
+        _, triggered = await drift_turn(client, deployments, TURNS[1], drift=2.0, seed=32, log=log)
+        state = triggered.state
+        assert state.type.value in ("COMPLETED", "FAILED") and "Traceback" not in (state.message or ""), state
+        verdicts = sorted(Path("reports/recalibration").glob("*.json"))
+        assert len(verdicts) == 2, verdicts  # one per turn
+        verdict = json.loads(verdicts[-1].read_text())
+        assert verdict["active_before"] == "v2" and verdict["trigger"] == {
+            "kind": "drift", "report": f"reports/drift/{monitor_report(TURNS[1])}.json"}, verdict
+        (performance,) = [g for g in verdict["gates"] if g["gate"] == "hold-out performance"]
+        assert performance["compared_with"]["version"] == "v2"  # scm-active v2's recommended option, refitted
+        shown = (await artifacts(triggered.id))["recalibration"].data
+        if state.is_completed():
+            assert verdict["promoted"] and verdict["version"] == "v3" and registry_index()["active"] == "v3"
+            assert "promoted version `v3`" in shown, shown
+        else:
+            assert not verdict["promoted"] and registry_index()["active"] == "v2", verdict
+            assert state.message.startswith("the new generators were not promoted: "), state.message
+            assert f"see {verdicts[-1]}" in state.message and "active version `v2` stays" in shown, (state, shown)
         return link
 
 
@@ -194,9 +255,11 @@ def seen_in_chromium(ui: str, summary_id, drift_report: str, folder: Path) -> No
 
 
 def test_served_deployments_run_on_a_real_server(site, tmp_path):
+    """The served deployments run the drift loop twice with scm active; then the pages a person opens."""
     from prefect.artifacts import Artifact
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    write_params(site, **SCM_ONLY)  # before the served process starts: its runs read params.yaml
     port = free_port()
     server = start_server(port, home=tmp_path / "prefect-home", log=tmp_path / "server.log")
     api = f"http://127.0.0.1:{port}/api"
@@ -208,8 +271,7 @@ def test_served_deployments_run_on_a_real_server(site, tmp_path):
     try:
         assert follow(served, log).wait(timeout=300) and served.poll() is None, log.read_text()[-3000:]
         with temporary_settings({PREFECT_API_URL: api}):
-            drift_report = asyncio.run(asyncio.wait_for(drift_to_recalibration(log), timeout=900))
-        assert '"active": "v2"' in Path("models/registry/registry.json").read_text()
+            drift_report = asyncio.run(asyncio.wait_for(drift_loop_twice(log), timeout=1500))
         if CHROMIUM is None:
             pytest.skip(f"the served run passed; its pages were not opened in a browser: {MISSING}")
         with flow_runs_on(api):

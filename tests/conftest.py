@@ -77,6 +77,13 @@ DRIFT_PARAMS = {**SMALL, "fairness": {"max_demographic_parity_difference": 1.0, 
                 "causal_check": {"scorecard": False}, "recalibrate": {"window_rows": 4000}}
 
 
+# The drift loop with scm active (tests/test_drift.py from the CLI, tests/test_serve.py served): scm alone, so a
+# promoted version's best generator is scm; its linear mechanisms (fitted in a second, the default boosted trees
+# in ten), one learner, one repeat and a small window keep the refits cheap.
+SCM_ONLY = {"generators": {"methods": ["scm"], "params": {"scm": {"learner": "linear"}}},
+            "recalibrate": {"window_rows": 2000}, "evaluate": {"repeats": 1, "learners": {"logreg": {"C": 1.0}}}}
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory, prefect_server) -> Path:
     """A project copy after one retraining run: version v1 registered, active, pushed to the DVC remote."""

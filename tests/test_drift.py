@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import write_params
+from tests.conftest import SCM_ONLY, write_params
 
 
 def drop_batch(name: str, *, drift: float, seed: int, rows: int = 3000) -> Path:
@@ -372,11 +372,7 @@ def test_the_drift_loop_runs_twice_from_the_cli_with_scm_active(site):
     from tasks.params import load_params
     from tasks.versions import registry
 
-    # scm alone, so a promoted version's best generator is scm; its linear mechanisms (fitted in a second, the
-    # default boosted trees in ten), one learner, one repeat and a small window keep the three refits cheap.
-    write_params(site, generators={"methods": ["scm"], "params": {"scm": {"learner": "linear"}}},
-                 recalibrate={"window_rows": 2000},
-                 evaluate={"repeats": 1, "learners": {"logreg": {"C": 1.0}}})
+    write_params(site, **SCM_ONLY)
     runner = CliRunner()
 
     def index() -> dict:

@@ -38,7 +38,7 @@ from flows.serve import free_port, start_server
 from tasks import paths
 from tasks.params import load_params
 from tests.browser import CHROMIUM, MISSING, chromium
-from tests.conftest import write_params
+from tests.conftest import SCM_ONLY, write_params
 from tests.test_drift import drop_batch
 
 STARTED = b"Your deployments are being served"
@@ -66,8 +66,6 @@ EVIDENTLY_PAGE = """(() => {
 NAVIGATION_STATUS = "performance.getEntriesByType('navigation')[0].responseStatus"
 # scm alone, so a promoted version's best generator is scm; its linear mechanisms, one learner, one repeat and a
 # small window keep the refits cheap (the CLI's two-turn loop in tests/test_drift.py runs on the same settings).
-SCM_ONLY = {"generators": {"methods": ["scm"], "params": {"scm": {"learner": "linear"}}},
-            "recalibrate": {"window_rows": 2000}, "evaluate": {"repeats": 1, "learners": {"logreg": {"C": 1.0}}}}
 TURNS = ("turn1.parquet", "turn2.parquet")  # one batch per turn of the loop
 TURN_ROWS = 2000
 

@@ -16,7 +16,7 @@ export GX_ANALYTICS_ENABLED := false
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
-	@echo "==> set-up, once (about 3-4 minutes): a virtual environment in $(VENV), then the pinned packages"
+	@echo "==> set-up, once (about 3.5 minutes): a virtual environment in $(VENV), then the pinned packages"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first and alone: the machine's CPU wheel of exactly this version; a later resolve could pull CUDA.

@@ -85,7 +85,10 @@ OUTCOMES = {o.name: o for o in (
 
 
 class MonitorAlert(Exception):
-    """The data of a Failed monitor run: calling the flow directly raises it; ``.outcome`` holds the details."""
+    """The data of a Failed monitor run: calling the flow directly raises it; ``.outcome`` holds the details.
+    An outcome, not a crash: no traceback is logged for it (flows/user_errors.py)."""
+
+    outcome_not_a_crash = True
 
     def __init__(self, message: str, outcome: dict) -> None:
         super().__init__(message)
@@ -226,22 +229,25 @@ def _recalibrate(p, drift_report: str | None) -> dict:
                                                                  if passed else "FAILED, the active version stays"))
     create_markdown_artifact(key="recalibration", markdown=_verdict_markdown(verdict),
                              description="Recalibration verdict")
-    if not passed:
-        raise recal.Rejected(f"the new generators were not promoted: {verdict['reason']}",
-                             f"the active version {verdict['active_before']} stays; "
-                             f"see {recal.REPORTS}/{run_name}.json")
+    from prefect.states import Completed, Failed
+    if not passed:  # a verdict, not a crash: the run's state is named like the monitor's outcome
+        refused = recal.Rejected(f"the new generators were not promoted: {verdict['reason']}",
+                                 f"the active version {verdict['active_before']} stays; "
+                                 f"see {recal.REPORTS}/{run_name}.json")
+        return Failed(name=OUTCOMES["Recalibration refused"].name, message=str(refused), data=refused)
     import shutil
     shutil.rmtree(staging, ignore_errors=True)
     log.info("promoted version %s", verdict["version"])
-    return verdict
+    return Completed(name=OUTCOMES["Recalibrated"].name, message=f"promoted version {verdict['version']}",
+                     data=verdict)
 
 
 def _verdict_markdown(verdict: dict) -> str:
     head = (f"# Recalibration: promoted version `{verdict['version']}`" if verdict["promoted"]
             else f"# Recalibration FAILED: active version `{verdict['active_before']}` stays")
-    lines = [head, "", f"Trigger: {verdict['trigger']}; window: {verdict['window_rows']} rows.", ""]
+    trigger = verdict["trigger"]
+    why = f"drift (report {trigger['report']})" if trigger.get("report") else trigger["kind"]
+    lines = [head, "", f"Trigger: {why}; window: {verdict['window_rows']} rows.", ""]
     # a list, not a table: a gate's detail is a sentence or two, and table cells in the UI cut it off
     lines += [f"- **{g['gate']}: {'passed' if g['passed'] else 'FAILED'}.** {g['detail']}" for g in verdict["gates"]]
-    if verdict["reason"]:
-        lines += ["", f"Reason: {verdict['reason']}"]
     return "\n".join(lines) + "\n"

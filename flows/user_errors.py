@@ -33,14 +33,23 @@ def run_task(task: Any, *args: Any, **kwargs: Any) -> Any:
     return task(*args, return_state=True, **kwargs).result()
 
 
-class _NoEmptyTraceback(logging.Filter):
+def is_an_outcome(error: BaseException | None) -> bool:
+    """A user error or a run's named outcome (a refused recalibration, a quarantined batch): not a crash."""
+    return isinstance(error, OversamplingError) or getattr(error, "outcome_not_a_crash", False)
+
+
+class _NoTracebackForOutcomes(logging.Filter):
     # Prefect logs a task's returned Failed state with exc_info=True outside any exception, which prints
-    # "NoneType: None" under the message; drop that empty traceback, keep the record.
+    # "NoneType: None" under the message; and a deployment's run (python -m prefect.engine) re-raises its
+    # Failed state's error, logging "Engine execution exited with unexpected exception" with the traceback.
+    # For a user error or an outcome the record keeps its message, without the traceback.
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and record.exc_info[0] is None:
+        if record.exc_info and (record.exc_info[0] is None or is_an_outcome(record.exc_info[1])):
+            if record.exc_info[1] is not None:
+                record.msg, record.args = f"the run ended Failed: {record.exc_info[1]}", ()
             record.exc_info = None
         return True
 
 
 for _name in ("prefect.task_runs", "prefect.flow_runs"):
-    logging.getLogger(_name).addFilter(_NoEmptyTraceback())
+    logging.getLogger(_name).addFilter(_NoTracebackForOutcomes())

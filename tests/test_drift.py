@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -103,6 +104,7 @@ def test_a_gate_failure_keeps_the_active_version_and_says_why(site):
     registry = snapshot(site / "models/registry")
     write_params(site, fairness={"max_demographic_parity_difference": 0.0, "max_equalized_odds_difference": 0.0})
     drop_batch("week3.parquet", drift=1.0, seed=13)
+    since = datetime.now(timezone.utc)
     with pytest.raises(MonitorAlert, match="not promoted") as caught:  # a Failed run raises when called directly
         drift_monitor(params_path="params.yaml")
     outcome = caught.value.outcome
@@ -115,6 +117,14 @@ def test_a_gate_failure_keeps_the_active_version_and_says_why(site):
     verdict = json.loads(verdict_file.read_text())
     assert not verdict["promoted"] and verdict["active_before"] == "v1" and "fairness" in verdict["reason"]
     assert "FAILED" in str(Artifact.get(key="recalibration").data)
+    # The recalibration's own run is named like the monitor's outcome (an automation can filter on it).
+    from prefect import get_client
+    with get_client(sync_client=True) as client:  # the session's server: this test's run is the one started since
+        recalibrate = client.read_flow_by_name("recalibrate").id
+        (run,) = [r for r in client.read_flow_runs()
+                  if r.flow_id == recalibrate and r.start_time and r.start_time >= since]
+    assert run.state.name == "Recalibration refused", run.state
+    assert run.state.is_failed() and "not promoted" in run.state.message
     # The command says the same with its exit code, and names the drift report instead of dumping it.
     drop_batch("week3b.parquet", drift=1.0, seed=15)
     result = CliRunner().invoke(app, ["monitor"])
@@ -124,6 +134,30 @@ def test_a_gate_failure_keeps_the_active_version_and_says_why(site):
     assert lines[-2].startswith("  fix: the active version v1 stays; see reports/recalibration/")
     assert lines[-1] == "drift report: reports/drift/00002-week3b.json" and "{" not in result.output
     assert snapshot(site / "models/registry") == registry
+
+
+def test_an_outcome_is_logged_without_a_traceback_even_by_a_deployments_engine():
+    """A served run re-raises its Failed state's error in `python -m prefect.engine`, which logs it with a traceback
+    ("Engine execution exited with unexpected exception"); for a refusal or a quarantine that is an outcome, shown as
+    its message. A real crash keeps its traceback."""
+    import logging
+
+    from flows.drift import MonitorAlert
+    from tasks.recalibrate import Rejected
+
+    def logged(error: Exception) -> logging.LogRecord:
+        try:
+            raise error
+        except Exception:
+            record = logging.LogRecord("prefect.flow_runs", logging.ERROR, __file__, 1,
+                                       "Engine execution exited with unexpected exception", (), sys.exc_info())
+        assert all(f.filter(record) for f in logging.getLogger("prefect.flow_runs").filters)
+        return record
+
+    for outcome in (Rejected("the new generators were not promoted", "v1 stays"), MonitorAlert("2 quarantined", {})):
+        record = logged(outcome)
+        assert record.exc_info is None and str(outcome).splitlines()[0] in record.getMessage()
+    assert logged(KeyError("id")).exc_info is not None
 
 
 def test_a_malformed_batch_is_quarantined_and_nothing_else_changes(site):

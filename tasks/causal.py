@@ -48,29 +48,18 @@ def run(p: Params) -> list[str]:
         return [str(paths.CAUSAL)]
     train = pd.read_parquet(paths.TRAIN)
     causal_map = load_map(p.data.graph).complete(train, p.data.spec())
-    nodes, edges = list(causal_map.nodes), list(causal_map.edges)
     log = stage.logger(__name__)
-    # one real-data reference for every generator of the run (the same PC graph, the same fitted mechanisms)
-    reference = (real_reference(train, causal_map, alpha=p.causal_check.alpha, max_rows=p.causal_check.max_rows,
-                                seed=derive_seed(p.seed, "causal-reference")) if p.causal_check.scorecard else None)
+    reference = run_reference(train, causal_map, p)
     results = {}
     for method in stage.progress(p.generators.methods, "causal check", total=len(p.generators.methods)):
         synthetic = pd.read_parquet(paths.synthetic(method)).drop(columns=PROVENANCE)
-        result = check_causal_structure(
-            train, synthetic, nodes=nodes, edges=edges, label=p.data.target, categorical=p.data.categorical,
-            alpha=p.causal_check.alpha, max_broken_share=p.causal_check.max_broken_share, method=method,
-            seed=derive_seed(p.seed, "causal", method))
-        entry = result.to_dict()
-        entry["independence_passed"] = result.passed
-        log.info("%s: %d of %d implied independences broken (%s)", method, len(result.broken),
-                 result.n_hold_real, "pass" if result.passed else "FAIL")
+        entry = check_method(train, synthetic, causal_map, p, method, reference)
+        log.info("%s: %d of %d implied independences broken (%s)", method, len(entry["broken"]),
+                 entry["n_hold_real"], "pass" if entry["independence_passed"] else "FAIL")
         if p.causal_check.scorecard:
-            entry["scorecard"] = score(train, synthetic, causal_map, p, method, reference)
-            gates = [entry["scorecard"][k].get("passed") for k in SCORECARD]
-            entry["passed"] = bool(result.passed and all(g is not False for g in gates))
             log.info("%s: scorecard %s", method, ", ".join(
                 f"{k} {'n/a' if g is None else 'pass' if g else 'FAIL'}"
-                for k, g in zip(SCORECARD, gates, strict=True)))
+                for k, g in gate_verdicts(entry).items() if k in SCORECARD))
             if generators.needs_map(method):
                 entry["mechanism_quality"] = mechanism_quality(train, causal_map, p, method)
                 poor = [n for n, q in entry["mechanism_quality"].items() if not q["trusted"]]
@@ -83,6 +72,38 @@ def run(p: Params) -> list[str]:
 
 
 SCORECARD = ("structure", "mechanisms", "effect", "counterfactual")
+GATES = ("independence", *SCORECARD)
+
+
+def run_reference(train: pd.DataFrame, causal_map: CausalMap, p: Params) -> RealReference | None:
+    """The run's one real-data reference for every generator (the same PC graph, the same fitted mechanisms)."""
+    if not p.causal_check.scorecard:
+        return None
+    return real_reference(train, causal_map, alpha=p.causal_check.alpha, max_rows=p.causal_check.max_rows,
+                          seed=derive_seed(p.seed, "causal-reference"))
+
+
+def check_method(train: pd.DataFrame, synthetic: pd.DataFrame, causal_map: CausalMap, p: Params, method: str,
+                 reference: RealReference | None) -> dict:
+    """One generator's entry of metrics/causal.json: the implied independences, the scorecard, the causal verdict."""
+    result = check_causal_structure(
+        train, synthetic, nodes=list(causal_map.nodes), edges=list(causal_map.edges), label=p.data.target,
+        categorical=p.data.categorical, alpha=p.causal_check.alpha, max_broken_share=p.causal_check.max_broken_share,
+        method=method, seed=derive_seed(p.seed, "causal", method))
+    entry = result.to_dict()
+    entry["independence_passed"] = result.passed
+    if p.causal_check.scorecard:
+        entry["scorecard"] = score(train, synthetic, causal_map, p, method, reference)
+    entry["passed"] = all(g is not False for g in gate_verdicts(entry).values())
+    return entry
+
+
+def gate_verdicts(entry: dict) -> dict[str, bool | None]:
+    """Each gate's verdict in a generator's entry: True, False, or None where it does not apply (or was not run)."""
+    card = entry.get("scorecard", {})
+    return {"independence": bool(entry["independence_passed"]),
+            **{k: (card[k].get("passed") if k in card else None) for k in SCORECARD}}
+
 
 
 def mechanism_quality(train: pd.DataFrame, causal_map: CausalMap, p: Params, method: str) -> dict:

@@ -124,8 +124,8 @@ def gates(p: Params, staging: Path, active: dict) -> list[dict]:
                     "detail": "no new generator passed both checks: " + ", ".join(failing)})
         return out
     row = next(r for r in summary["rows"] if r["method"] == best)
-    out.append({"gate": "causal", "passed": row["causal"] is not False, "detail": f"{best}: {row['causal']}"})
-    out.append({"gate": "fairness", "passed": row["fairness"] is not False, "detail": f"{best}: {row['fairness']}"})
+    out.append({"gate": "causal", "passed": row["causal"] is not False, "detail": _causal_detail(staging, best)})
+    out.append({"gate": "fairness", "passed": row["fairness"] is not False, "detail": _fairness_detail(staging, best)})
     option = new_option(p, best)
     new = _option_scores(p, {learner: option for learner in active["options"]}, pd.read_parquet(staging / paths.TRAIN),
                          pd.read_parquet(staging / paths.TEST), learners=dict(p.evaluate.learners),
@@ -145,6 +145,27 @@ def gates(p: Params, staging: Path, active: dict) -> list[dict]:
                           f"{active['source']} option ({against}) {active['mean']:.4f} on the same new hold-out "
                           f"(must be at {'most' if lower else 'least'} {bound:.4f}, tolerance {tolerance})"})
     return out
+
+
+def _causal_detail(staging: Path, method: str) -> str:
+    """The new best generator's causal gates in words, e.g. ``scm: independence pass, structure pass, ...``."""
+    from tasks.causal import gate_verdicts
+    causal = json.loads((staging / paths.CAUSAL).read_text())
+    if method not in causal:
+        return f"{method}: no causal check (no causal map)"
+    verdicts = gate_verdicts(causal[method])
+    return f"{method}: " + ", ".join(f"{gate} {'pass' if ok else 'FAIL'}" for gate, ok in verdicts.items()
+                                     if ok is not None)
+
+
+def _fairness_detail(staging: Path, method: str) -> str:
+    """The new best generator's fairness in numbers against its limits."""
+    fairness = json.loads((staging / paths.FAIRNESS).read_text()).get(method)
+    if not fairness or "demographic_parity_difference" not in fairness:
+        return f"{method}: no fairness check (no sensitive attribute)"
+    return (f"{method}: demographic-parity difference {fairness['demographic_parity_difference']:.3f} "
+            f"(max {fairness['max_dp']}), equalized-odds difference {fairness['equalized_odds_difference']:.3f} "
+            f"(max {fairness['max_eo']})")
 
 
 def reason(results: list[dict]) -> str:

@@ -365,8 +365,13 @@ def test_the_performance_gate_holds_a_new_generator_against_the_recommended_opti
 
     active = recal.active_on_new_holdout(p, Path("."))
     assert active["options"] == recommended and active["source"] == "recommended" and active["metric"] == "f1"
-    (gate,) = [g for g in recal.gates(p, Path("."), active) if g["gate"] == "hold-out performance"]
+    results = recal.gates(p, Path("."), active)
+    (gate,) = [g for g in results if g["gate"] == "hold-out performance"]
     best = json.loads(Path("metrics/summary.json").read_text())["best_generator"]
+    details = {g["gate"]: g["detail"] for g in results}  # each gate in words and numbers, not "random: True"
+    assert details["causal"] == f"{best}: independence pass", details  # the drift site runs no scorecard
+    assert details["fairness"].startswith(f"{best}: demographic-parity difference 0.") and "(max 1.0)" in details[
+        "fairness"], details
     assert gate["new"]["option"] == f"{best}+threshold"  # a generator at its own tuned threshold, for F1
     assert gate["compared_with"]["options"] == recommended
     assert gate["passed"] == (gate["new"]["mean"] >= gate["compared_with"]["mean"] - p.recalibrate.tolerance)

@@ -60,10 +60,11 @@ def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="param
         from flows.retrain import retrain
         summary = retrain(params_path=str(params), trigger="manual")
     _print_summary(summary)
-    at = "" if ws.is_default else f"{ws.where}/"
-    typer.echo(f"\nworkspace: {ws.where}/ · reports: {at}{paths.REPORT} · metrics: {at}{paths.DECISION}, "
-               f"{at}{paths.SUMMARY}, {at}{paths.EVALUATION}, {at}{paths.CAUSAL}, {at}{paths.FAIRNESS} · "
-               f"validation: {at}{paths.RAW_VALIDATION.parent}/")
+    at = Path(ws.where)  # the outputs' paths as seen from the project folder
+    metrics = ", ".join(str(at / m) for m in (paths.DECISION, paths.SUMMARY, paths.EVALUATION, paths.CAUSAL,
+                                               paths.FAIRNESS))
+    typer.echo(f"\nworkspace: {ws.where}/ · reports: {at / paths.REPORT} · metrics: {metrics} · "
+               f"validation: {at / paths.RAW_VALIDATION.parent}/")
     typer.echo(f"DVC: {summary['dvc']}")
     version = summary["version"]
     state = "active" if version["active"] else "recorded, not active: no generator passed every check"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,6 +12,7 @@ import pyarrow.parquet as pq
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed, Failed
 
 from augmentation.data import io
 from augmentation.errors import OversamplingError
@@ -97,8 +99,6 @@ class MonitorAlert(Exception):
 
 def _final_state(outcome: dict):
     """The flow run's final state: Completed or Failed, named after the outcome, with a one-line message."""
-    from prefect.states import Completed, Failed
-
     kind = OUTCOMES[outcome["status"]]
     outcome["exit_code"] = kind.exit_code
     if kind.failed:
@@ -229,13 +229,11 @@ def _recalibrate(p, drift_report: str | None) -> dict:
                                                                  if passed else "FAILED, the active version stays"))
     create_markdown_artifact(key="recalibration", markdown=_verdict_markdown(verdict),
                              description="Recalibration verdict")
-    from prefect.states import Completed, Failed
     if not passed:  # a verdict, not a crash: the run's state is named like the monitor's outcome
         refused = recal.Rejected(f"the new generators were not promoted: {verdict['reason']}",
                                  f"the active version {verdict['active_before']} stays; "
                                  f"see {recal.REPORTS}/{run_name}.json")
         return Failed(name=OUTCOMES["Recalibration refused"].name, message=str(refused), data=refused)
-    import shutil
     shutil.rmtree(staging, ignore_errors=True)
     log.info("promoted version %s", verdict["version"])
     return Completed(name=OUTCOMES["Recalibrated"].name, message=f"promoted version {verdict['version']}",

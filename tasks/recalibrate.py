@@ -23,6 +23,7 @@ from tasks import batches, paths
 from tasks.params import Params
 from tasks.runs import inside  # noqa: F401  (the flow runs the stages inside the staging folder)
 from tasks.versions import MAP_FILE, registry
+from tasks.workspace import with_absolute_inputs
 
 STAGING = Path("data/recalibration")
 REPORTS = Path("reports/recalibration")
@@ -50,10 +51,7 @@ def prepare(p: Params, frame: pd.DataFrame, run_name: str) -> tuple[Path, Params
     io.write_parquet(frame, staging / paths.RAW)
     io.write_json({"source": "recalibration window", "rows": len(frame), "columns": list(frame.columns),
                    "sha256": io.frame_hash(frame)}, staging / paths.RAW_META)
-    absolute = lambda value: str(Path(value).resolve()) if value else value  # noqa: E731
-    staged = p.model_copy(update={"data": p.data.model_copy(update={"contract": absolute(p.data.contract),
-                                                                    "graph": absolute(p.data.graph)})})
-    return staging, staged
+    return staging, with_absolute_inputs(p, Path.cwd())
 
 
 def _option_scores(p: Params, options: dict[str, str], train: pd.DataFrame, test: pd.DataFrame, *,

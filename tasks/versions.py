@@ -10,6 +10,7 @@ from augmentation.errors import DataError
 from augmentation.monitoring.versions import INDEX, Registry
 from tasks import paths, stage
 from tasks.params import Params
+from tasks.workspace import project_folder
 
 # Where each pipeline output lives inside a version folder.
 DATA_FILES = {"data/raw.parquet": paths.RAW, "data/train.parquet": paths.TRAIN, "data/test.parquet": paths.TEST}
@@ -47,7 +48,6 @@ def dvc(*args: str) -> subprocess.CompletedProcess:
 
 def track(reg: Registry, *names: str) -> str:
     """``dvc add`` then ``dvc push`` the named entries of the registry (a version folder, the index)."""
-    from tasks.workspace import project_folder
     if not (project_folder() / ".dvc").is_dir():
         return "not tracked: this folder is not a DVC repository"
     targets = [str(reg.root / name) for name in names]

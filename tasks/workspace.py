@@ -64,7 +64,7 @@ def resolve(params_path: str | Path) -> Workspace:
                               "remove `workspace:` from params.yaml, or put it in another params file")
         return Workspace(p, project, project, None)
     name = name_of(path, p)
-    return Workspace(_inputs_from(p, project), project / WORKSPACES / name, project, name)
+    return Workspace(with_absolute_inputs(p, project), project / WORKSPACES / name, project, name)
 
 
 @contextlib.contextmanager
@@ -96,8 +96,9 @@ def project_folder() -> Path:
     return _entered[-1][1].project if _entered else Path.cwd().resolve()
 
 
-def _inputs_from(p: Params, project: Path) -> Params:
-    """``p`` with the files it reads named absolutely, so they are found from inside the workspace."""
+def with_absolute_inputs(p: Params, project: Path) -> Params:
+    """``p`` with the files it reads (data file, contract, map, SQLite databases), named relative to ``project``,
+    named absolutely: they are found from any working directory (a workspace, a staging folder)."""
     def absolute(value: str | None) -> str | None:
         return str(project / value) if value and not Path(value).is_absolute() else value
 

@@ -270,7 +270,7 @@ def gate_statistics(entry: dict) -> dict[str, float | None]:
         "structure": (structure["shd_synthetic_vs_map"] - structure["shd_real_vs_map"]  # <= max_shd_increase
                       if "passed" in structure else None),
         "mechanisms": max(significant, default=0.0) if "passed" in mechanisms else None,  # <= max_mechanism_ks
-        "effect": effect.get("shift_in_real_se") if "passed" in effect else None,  # <= max_effect_z
+        "effect": effect.get("shift_in_se") if "passed" in effect else None,  # <= max_effect_z
         "counterfactual": (max(r["share_against"] - r["share_against_real_model"]  # <= max_monotone_violation
                                for r in counterfactual["probes"].values()) if "passed" in counterfactual else None),
     }

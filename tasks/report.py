@@ -90,7 +90,7 @@ def scorecard_rows(p: Params, causal: dict) -> list[dict]:
             if "real" in e:
                 row.update(effect_real=round(e["real"]["estimate"], 4),
                            effect_synthetic=round(e["augmented"]["estimate"], 4),
-                           effect_shift_se=e["shift_in_real_se"])
+                           effect_shift_se=e["shift_in_se"])
         if "counterfactual" in card:
             c = card["counterfactual"]
             row["counterfactual_passed"] = c.get("passed")
@@ -137,8 +137,8 @@ def to_markdown(summary: dict) -> str:
                   "SHD: structural Hamming distance of PC's graph from the map, on real rows and on real majority "
                   "+ synthetic minority. Mechanism KS: largest per-node residual KS statistic (node). "
                   "Effect: the exposure's adjusted log odds ratio, real -> with synthetic minority "
-                  "(shift in real standard errors). Counterfactual: largest share of rows whose risk moves "
-                  "against a declared monotone effect. Constraints: rows repaired / rejected.", "",
+                  "(shift in standard errors of the difference). Counterfactual: largest share of rows whose risk "
+                  "moves against a declared monotone effect. Constraints: rows repaired / rejected.", "",
                   "| method | independence | SHD real / synthetic | mechanism KS | effect | counterfactual | "
                   "constraints |", "|---|---|---|---|---|---|---|"]
 

@@ -61,7 +61,8 @@ def test_the_oracle_draws_new_minority_rows_from_the_true_model():
     # Its residuals under the mechanisms fitted on the training rows look like another fresh real draw's
     # (the hold-out's minority, out of sample like the oracle's): every node within the KS noise floor.
     reference = real_reference(train, the_map, seed=0)
-    held_out = replace(reference, held_minority=numeric_frame(test[test["y"] == 1], the_map).reset_index(drop=True))
+    held = numeric_frame(test[test["y"] == 1], the_map).reset_index(drop=True)
+    held_out = replace(reference, held_minority=held, held_folds=np.zeros(len(held), dtype=int))
     fidelity = mechanism_fidelity(train, rows, the_map, reference=held_out)
     assert fidelity["passed"], fidelity["failed"]
     # ... and a sample of the same marginals without the mechanisms (each column shuffled apart) does not.

@@ -80,7 +80,7 @@ def test_effect_consistency_keeps_the_adjusted_effect(real, faithful):
     majority_dose = real.loc[real.y == 0, "dose"].to_numpy()
     ignorant = faithful.assign(dose=np.random.default_rng(3).choice(majority_dose, len(faithful)))
     bad = effect_consistency(real, ignorant, MAP, max_effect_z=2.0)
-    assert not bad["passed"] and bad["shift_in_real_se"] > 2
+    assert not bad["passed"] and bad["shift_in_se"] > 2
     no_exposure = CausalMap.from_dict({k: v for k, v in MAP.to_dict().items() if k != "exposure"})
     assert "skipped" in effect_consistency(real, faithful, no_exposure)
 

@@ -276,10 +276,12 @@ def _scorecard(causal: Mapping[str, Any]) -> str:
            "synthetic rows may be at most the configured margin further from the map than PC's graph on real rows. "
            "<b>Mechanism</b>: a node fails when its residual KS statistic exceeds "
            f"{_e(mech_rule.get('max_ks', 'the limit'))} and is also significant at alpha "
-           f"{_e(mech_rule.get('alpha', ''))}. <b>Exposure effect</b>: the adjusted log odds ratio on augmented rows "
-           "within the configured number of real standard errors of the real one. <b>Counterfactual</b>: relative "
-           "to the real-data model: a probe fails only when the share of rows whose risk moves against a declared "
-           "monotone effect exceeds the real-data model's own share by more than "
+           f"{_e(mech_rule.get('alpha', ''))} after Holm's correction over the nodes; every row is scored out of "
+           "sample (cross-fitted mechanisms; a synthetic row by the model that did not see its nearest real row). "
+           "<b>Exposure effect</b>: the adjusted log odds ratio on augmented rows within the configured number of "
+           "standard errors of the difference (both estimates' sampling error) of the real one. "
+           "<b>Counterfactual</b>: relative to the real-data model: a probe fails only when the share of rows "
+           "whose risk moves against a declared monotone effect exceeds the real-data model's own share by more than "
            f"{_e(cf_rule.get('max_violation', 'the margin'))} (so 5.6% against can pass when the real model has "
            "5.2%).</p>")
     out += _table(["generator", "independence agreement", "", "SHD to map: real / synthetic", "",

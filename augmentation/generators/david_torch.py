@@ -91,11 +91,12 @@ def pick_device(device: str) -> torch.device:
 
 
 class FittedVAE:
-    """A trained network plus what generation needs: scalers, latent means of the training rows."""
+    """A trained network plus what generation needs: scalers, latent means and residuals of the training rows."""
 
     def __init__(self, net: _VAE, layout: Layout, scaling: dict[str, list[float]], device: torch.device) -> None:
         self.net, self.layout, self.scaling, self.device = net, layout, scaling, device
         self.latent_means: np.ndarray | None = None
+        self.residuals: np.ndarray | None = None  # standardised (x, t) − decoded mean of each training row
         self._numeric_mask = None
         self.history: dict[str, float] = {}
 
@@ -157,6 +158,7 @@ class FittedVAE:
         net.eval()
         fitted.history = {"epochs": epoch, "best_loss": best, "validation_rows": n_val}
         fitted.latent_means = fitted.encode_means(X, T)
+        fitted.residuals = fitted.reconstruction_residuals(X, T)
         log.info("DAVID trained %d epochs (best %s loss %.4f)", epoch, "validation" if n_val else "training", best)
         return fitted
 
@@ -185,8 +187,23 @@ class FittedVAE:
             mu, _ = self.net.encode(torch.as_tensor(xt, dtype=torch.float32, device=self.device))
         return mu.cpu().numpy().astype(np.float64)
 
-    def decode(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Decoded features (one-hot groups as exact one-hot) and targets, in the original units."""
+    def reconstruction_residuals(self, X: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """Each row's (x, t) minus the decoding of its latent mean, standardised; 0 in one-hot columns.
+
+        The decoder returns a conditional mean: the MSE pulls every feature towards its prediction from
+        the latent code, so decoded rows lack the spread of the real rows around each mechanism. A
+        row's whole residual vector is what that spread is made of (with its cross-feature correlations).
+        """
+        s = self.scaling
+        xs = (X - s["x_mean"]) / np.asarray(s["x_std"])
+        ts = (T - s["t_mean"]) / np.asarray(s["t_std"])
+        x_hat, t_hat = self._decode_standardised(self.latent_means)
+        out = np.hstack([xs - x_hat, ts - t_hat])
+        for group in self.layout.groups:
+            out[:, group] = 0.0  # a category is decoded by its softmax head, not shifted
+        return out
+
+    def _decode_standardised(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         xs, ts = [], []
         with torch.no_grad():
             for start in range(0, len(Z), _DECODE_CHUNK):
@@ -194,9 +211,21 @@ class FittedVAE:
                 x_hat, t_hat = self.net.decode(z)
                 xs.append(x_hat.cpu().numpy())
                 ts.append(t_hat.cpu().numpy())
+        return np.concatenate(xs).astype(np.float64), np.concatenate(ts).astype(np.float64)
+
+    def decode(self, Z: np.ndarray, residuals: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Decoded features (one-hot groups as exact one-hot) and targets, in the original units.
+
+        ``residuals`` (rows of :attr:`residuals`, one per latent point) are added to the decoded means
+        before the units come back, so the rows carry the real spread around the decoder's prediction.
+        """
+        x_hat, t_hat = self._decode_standardised(Z)
+        if residuals is not None:
+            x_hat = x_hat + residuals[:, :self.layout.n_x]
+            t_hat = t_hat + residuals[:, self.layout.n_x:]
         s = self.scaling
-        X = np.concatenate(xs).astype(np.float64) * np.asarray(s["x_std"]) + np.asarray(s["x_mean"])
-        T = np.concatenate(ts).astype(np.float64) * np.asarray(s["t_std"]) + np.asarray(s["t_mean"])
+        X = x_hat * np.asarray(s["x_std"]) + np.asarray(s["x_mean"])
+        T = t_hat * np.asarray(s["t_std"]) + np.asarray(s["t_mean"])
         for group in self.layout.groups:
             winner = np.asarray(group)[np.argmax(X[:, group], axis=1)]
             X[:, group] = 0.0
@@ -206,10 +235,13 @@ class FittedVAE:
     def smoothed_bootstrap(self, n: int, probability: np.ndarray, shrink: float,
                            rng: np.random.Generator) -> np.ndarray:
         """Latent points: seeds drawn ∝ ``probability`` plus Gaussian noise of Silverman's bandwidth × ``shrink``."""
+        return self.around_seeds(rng.choice(len(self.latent_means), size=n, p=probability), shrink, rng)
+
+    def around_seeds(self, seeds: np.ndarray, shrink: float, rng: np.random.Generator) -> np.ndarray:
+        """The seed rows' latent means plus Gaussian noise of Silverman's bandwidth × ``shrink``."""
         means = self.latent_means
-        seeds = rng.choice(len(means), size=n, p=probability)
         chol = _cholesky(_silverman_factor(*means.shape) ** 2 * np.cov(means, rowvar=False) * shrink)
-        return means[seeds] + rng.standard_normal((n, means.shape[1])) @ chol.T
+        return means[seeds] + rng.standard_normal((len(seeds), means.shape[1])) @ chol.T
 
     def plain_sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Latent points as a plain VAE would draw them: a Gaussian matched to all latent means (no seeds)."""
@@ -224,6 +256,7 @@ class FittedVAE:
         directory.mkdir(parents=True, exist_ok=True)
         tensors = {f"net.{k}": v.cpu() for k, v in self.net.state_dict().items()}
         tensors["latent_means"] = torch.as_tensor(self.latent_means)
+        tensors["residuals"] = torch.as_tensor(self.residuals)
         tmp = directory / f".{WEIGHTS}.tmp"
         torch.save(tensors, tmp)
         os.replace(tmp, directory / WEIGHTS)
@@ -249,6 +282,14 @@ class FittedVAE:
         net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
         fitted = cls(net.to(dev).eval(), layout, meta["scaling"], dev)
         fitted.latent_means = tensors["latent_means"].numpy()
+        residuals = tensors.get("residuals")
+        width = layout.n_x + layout.n_t
+        if residuals is None or tuple(residuals.shape) != (len(fitted.latent_means), width):
+            found = "none" if residuals is None else f"shape {tuple(residuals.shape)}"
+            raise DataError(f"the DAVID weights at {directory} hold no reconstruction residuals of "
+                            f"{len(fitted.latent_means)} x {width} (found {found}); they were saved by an older DAVID",
+                            "re-fit the generator (oversample run, or dvc repro)")
+        fitted.residuals = residuals.numpy()
         fitted.history = meta["history"]
         return fitted
 

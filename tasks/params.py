@@ -103,9 +103,9 @@ class CausalCheck(Section):
     alpha: float = Field(0.01, gt=0, lt=1)
     max_broken_share: float = Field(0.2, ge=0, le=1)
     scorecard: bool = True  # structure recovery, mechanism fidelity, effect consistency, counterfactual sanity
-    max_shd_increase: int = Field(2, ge=0)
+    max_shd_increase: int = Field(3, ge=0)
     max_mechanism_ks: float = Field(0.1, ge=0, le=1)
-    max_effect_z: float = Field(2.0, ge=0)
+    max_effect_z: float = Field(2.5, ge=0)
     max_monotone_violation: float = Field(0.05, ge=0, le=1)
     max_rows: int = Field(5000, ge=1)
 

@@ -119,3 +119,48 @@ def test_the_page_reads_in_run_order_with_one_role_column(page):
     assert "what each generator did" in variables and variables.count("<th>") == 6
     assert "id='structure'" in html and "Not data drift" in html
     assert "relative to the real-data model" in html
+
+
+def test_the_scorecard_says_how_often_a_perfect_generator_fails_each_gate():
+    """The audit page shows, per gate, the benchmark's measured false-fail rate beside this run's threshold."""
+    from augmentation.causal import calibration
+    from augmentation.reporting.audit import _scorecard
+    from tasks.params import CausalCheck
+
+    measured = calibration.load()
+    shipped = CausalCheck()
+    assert measured["seeds"] >= 10 and measured["thresholds"] == {  # measured at the thresholds that ship
+        "independence": shipped.max_broken_share, "structure": shipped.max_shd_increase,
+        "mechanisms": shipped.max_mechanism_ks, "effect": shipped.max_effect_z,
+        "counterfactual": shipped.max_monotone_violation}
+
+    def entry(max_effect_z):
+        return {"broken_share": 0.0, "broken": [], "n_hold_real": 3, "passed": True, "max_broken_share": 0.2,
+                "scorecard": {"structure": {"max_shd_increase": shipped.max_shd_increase, "passed": True},
+                              "mechanisms": {"max_ks": shipped.max_mechanism_ks, "alpha": 0.01, "passed": True},
+                              "effect": {"max_effect_z": max_effect_z, "passed": True},
+                              "counterfactual": {"max_violation": 0.05, "passed": True}}}
+
+    page = _scorecard({"scm": entry(shipped.max_effect_z)})
+    effect = measured["false_fail"]["effect"]
+    assert "fails a gate by chance" in page and measured["command"] in page
+    assert f"effect (max_effect_z)</td><td>{shipped.max_effect_z}</td><td>{shipped.max_effect_z}</td><td>" \
+           f"{effect['worst']:.0%}</td>" in page
+    assert "not this run" not in page
+    looser = _scorecard({"scm": entry(9.0)})  # a run with its own threshold: the rate was measured at another
+    assert "effect (max_effect_z)</td><td>9.0</td>" in looser and "(at the calibrated threshold, not this run" \
+        in looser
+
+
+def test_false_fail_rates_are_the_oracles_failed_share_per_model_and_the_worst():
+    from augmentation.causal.calibration import false_fail_rates
+
+    def cell(dataset, method, effect):
+        return {"dataset": dataset, "method": method, "status": "ok",
+                "gates": {"effect": effect, "structure": None, "causal": effect}}
+
+    records = [cell("a", "oracle", True), cell("a", "oracle", False), cell("b", "oracle", True),
+               cell("b", "oracle", True), cell("a", "smote", False)]
+    rates = false_fail_rates(records, oracle="oracle", gates=("effect", "structure"))
+    assert rates == {"effect": {"worst": 0.5, "per_model": {"a": 0.5, "b": 0.0}},
+                     "causal": {"worst": 0.5, "per_model": {"a": 0.5, "b": 0.0}}}  # a gate that never ran: absent

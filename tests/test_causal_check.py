@@ -124,5 +124,5 @@ def test_a_perfect_generator_breaks_nothing_in_19_of_20_seeds():
         clean += not result.broken
         tested = [t for t in result.tests if t.holds_real]
         assert all(t.p_synthetic_holm >= t.p_synthetic for t in tested)
-        assert all(t.holds_synthetic == (t.p_synthetic_holm > 0.05) for t in tested)
+        assert all(t.holds_synthetic == (t.p_synthetic_holm > 0.05 or t.p_difference_holm > 0.05) for t in tested)
     assert clean >= 19, f"a perfect generator broke an independence in {20 - clean} of 20 seeds"

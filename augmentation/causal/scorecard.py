@@ -143,7 +143,7 @@ def real_reference(real: pd.DataFrame, causal_map: CausalMap, *, alpha: float = 
 
 
 def structure_recovery(real: pd.DataFrame, synthetic: pd.DataFrame, causal_map: CausalMap, *, alpha: float = 0.01,
-                       max_shd_increase: int = 2, max_rows: int = 5000, seed: int = 0,
+                       max_shd_increase: int = 3, max_rows: int = 5000, seed: int = 0,
                        reference: RealReference | None = None) -> dict:
     """SHD to the map of PC on real majority + synthetic minority, against the reference's PC on real rows."""
     reference = reference or real_reference(real, causal_map, alpha=alpha, max_rows=max_rows, seed=seed)
@@ -223,7 +223,7 @@ def backdoor_effect(frame: pd.DataFrame, causal_map: CausalMap) -> dict:
 
 
 def effect_consistency(real: pd.DataFrame, synthetic: pd.DataFrame, causal_map: CausalMap, *,
-                       max_effect_z: float = 2.0, seed: int = 0) -> dict:
+                       max_effect_z: float = 2.5, seed: int = 0) -> dict:
     if causal_map.exposure is None:
         return {"skipped": "the causal map names no exposure"}
     try:

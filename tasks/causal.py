@@ -3,6 +3,7 @@ counterfactual sanity."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,7 @@ from augmentation.causal.map import CausalMap
 from augmentation.causal.mechanisms import out_of_fold_quality
 from augmentation.causal.scorecard import (
     RealReference,
+    counterfactual_reference,
     counterfactual_sanity,
     effect_consistency,
     mechanism_fidelity,
@@ -79,8 +81,11 @@ def run_reference(train: pd.DataFrame, causal_map: CausalMap, p: Params) -> Real
     """The run's one real-data reference for every generator (the same PC graph, the same fitted mechanisms)."""
     if not p.causal_check.scorecard:
         return None
-    return real_reference(train, causal_map, alpha=p.causal_check.alpha, max_rows=p.causal_check.max_rows,
-                          seed=derive_seed(p.seed, "causal-reference"))
+    reference = real_reference(train, causal_map, alpha=p.causal_check.alpha, max_rows=p.causal_check.max_rows,
+                               seed=derive_seed(p.seed, "causal-reference"))
+    yardstick = counterfactual_reference(train, causal_map, learners=p.evaluate.learners,
+                                         categorical=p.data.categorical, seed=derive_seed(p.seed, "counterfactual"))
+    return replace(reference, counterfactual=yardstick)
 
 
 def check_method(train: pd.DataFrame, synthetic: pd.DataFrame, causal_map: CausalMap, p: Params, method: str,
@@ -132,7 +137,8 @@ def score(train: pd.DataFrame, synthetic: pd.DataFrame, causal_map: CausalMap, p
         "counterfactual": counterfactual_sanity(train, synthetic, causal_map, learners=p.evaluate.learners,
                                                 categorical=p.data.categorical,
                                                 max_violation=c.max_monotone_violation,
-                                                seed=derive_seed(p.seed, "counterfactual", method)),
+                                                seed=derive_seed(p.seed, "counterfactual", method),
+                                                reference=reference.counterfactual),
     }
 
 

@@ -72,9 +72,12 @@ def prefect_server():
 
 # Small data; fairness gates loose enough that the small cohort can pass them (the default is 0.1).
 # The drift tests are about the monitor and the registry, not the checks: on the small cohort the fairness gate
-# and the scorecard's finer gates fail every method, so they are relaxed (the independence check stays on).
+# and the scorecard's finer gates fail every method, so they are relaxed (the independence check stays on). One
+# learner and one evaluation repeat: every recalibration refits, evaluates and decides again, and the learners'
+# numbers are tested elsewhere (tests/test_pipeline.py runs both learners).
 DRIFT_PARAMS = {**SMALL, "fairness": {"max_demographic_parity_difference": 1.0, "max_equalized_odds_difference": 1.0},
-                "causal_check": {"scorecard": False}, "recalibrate": {"window_rows": 4000}}
+                "causal_check": {"scorecard": False}, "recalibrate": {"window_rows": 4000},
+                "evaluate": {"repeats": 1, "learners": {"logreg": {"C": 1.0}}}}
 
 
 # The drift loop with scm active (tests/test_drift.py from the CLI, tests/test_serve.py served): scm alone, so a

@@ -118,7 +118,7 @@ def test_the_page_reads_in_run_order_with_one_role_column(page):
     variables = html[html.index("id='variables'"):html.index("id='constraints'")]
     assert "what each generator did" in variables and variables.count("<th>") == 6
     assert "id='structure'" in html and "Not data drift" in html
-    assert "relative to the real-data model" in html
+    assert "relative to the real rows: a probe fails only when" in html and "duplicated real minority rows" in html
 
 
 def test_the_scorecard_says_how_often_a_perfect_generator_fails_each_gate():

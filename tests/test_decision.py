@@ -236,3 +236,10 @@ def test_generated_rows_of_the_options_pass_the_causal_maps_constraints():
         assert len(X_res) > len(X), mode
     assert forbidden["off"] > 0 and forbidden["repair"] == forbidden["reject"] == 0  # unconstrained rows are forbidden
     assert all(a <= {40.0, 41.5, 43.0, 44.5} for a in ages.values())  # immutables held, whatever the mode
+
+
+def test_a_tiny_gain_is_written_as_a_person_would_read_it():
+    from augmentation.evaluation.decision import _number
+
+    assert [_number(v, "+") for v in (0.0002042, 0.00815, -0.0123)] == ["+0.0002", "+0.008", "-0.012"]
+    assert _number(1234.567) == "1235"  # an error on the target's own scale keeps four significant digits

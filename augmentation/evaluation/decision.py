@@ -422,8 +422,11 @@ def sentence(learner: str, decision: dict) -> str:
 
 
 def _number(value: float, sign: str = "") -> str:
-    """Three decimals for scores in [0, 1]; four significant digits for errors on the target's own scale."""
-    return f"{value:{sign}.3f}" if value == 0 or 0.001 <= abs(value) < 10 else f"{value:{sign}.4g}"
+    """Three decimals for scores in [0, 1]; four significant digits for errors on the target's own scale; two for
+    a difference too small for three decimals (+0.0002, not +0.0002042)."""
+    if value == 0 or 0.001 <= abs(value) < 10:
+        return f"{value:{sign}.3f}"
+    return f"{value:{sign}.2g}" if abs(value) < 0.001 else f"{value:{sign}.4g}"
 
 
 def recommend(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *, learners: Mapping[str, dict],

@@ -451,9 +451,7 @@ def thresholds_for_oracle(records: list[dict], share: float = 0.95) -> dict:
     return out
 
 
-DEFAULTS = {"independence": CHECK.max_broken_share, "structure": CHECK.max_shd_increase,
-            "mechanisms": CHECK.max_mechanism_ks, "effect": CHECK.max_effect_z,
-            "counterfactual": CHECK.max_monotone_violation}
+DEFAULTS = {gate: getattr(CHECK, name) for gate, name in calibration.THRESHOLDS.items()}
 
 
 def _gate_cell(row: dict, gate: str) -> str:

@@ -110,7 +110,6 @@ def gate_verdicts(entry: dict) -> dict[str, bool | None]:
             **{k: (card[k].get("passed") if k in card else None) for k in SCORECARD}}
 
 
-
 def mechanism_quality(train: pd.DataFrame, causal_map: CausalMap, p: Params, method: str) -> dict:
     """Out-of-fold skill of the mechanisms ``method`` fits (its own learner settings) on the real rows."""
     sampler = generators.make_generator(method, random_state=0, **p.generators.params.get(method, {}))

@@ -12,6 +12,9 @@ import json
 from pathlib import Path
 
 PATH = Path(__file__).with_name("calibration.json")
+# each gate's threshold: its name in params.yaml's causal_check
+THRESHOLDS = {"independence": "max_broken_share", "structure": "max_shd_increase", "mechanisms": "max_mechanism_ks",
+              "effect": "max_effect_z", "counterfactual": "max_monotone_violation"}
 
 
 def false_fail_rates(records: list[dict], *, oracle: str, gates: tuple[str, ...]) -> dict[str, dict]:

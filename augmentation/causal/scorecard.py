@@ -253,6 +253,7 @@ class CounterfactualReference:
     probe: pd.DataFrame
     shares: dict  # "learner:cause" -> [share against, real model first, then the duplication refits]
     steps: dict   # cause -> the step of the probe
+    refits: int
 
 
 def _share_against(model, probe: pd.DataFrame, cause: str, step: float, sign: int) -> tuple[float, float]:
@@ -292,7 +293,7 @@ def counterfactual_reference(real: pd.DataFrame, causal_map: CausalMap, *, learn
             for effect in effects:
                 share, _ = _share_against(model, probe, effect.cause, steps[effect.cause], effect.sign)
                 shares.setdefault(f"{learner}:{effect.cause}", []).append(share)
-    return CounterfactualReference(probe=probe, shares=shares, steps=steps)
+    return CounterfactualReference(probe=probe, shares=shares, steps=steps, refits=refits)
 
 
 def counterfactual_sanity(real: pd.DataFrame, synthetic: pd.DataFrame, causal_map: CausalMap, *,
@@ -329,4 +330,4 @@ def counterfactual_sanity(real: pd.DataFrame, synthetic: pd.DataFrame, causal_ma
                 "passed": share <= max(yardstick) + max_violation}
     failed = sorted(k for k, r in results.items() if not r["passed"])
     return {"probes": results, "failed": failed, "max_violation": max_violation,
-            "refits": len(next(iter(reference.shares.values()))) - 1, "passed": not failed}
+            "refits": reference.refits, "passed": not failed}

@@ -249,12 +249,10 @@ def _roles_cell(roles: Mapping[str, str]) -> str:
                                                 for role, methods in by_role.items()) + "</ul>")
 
 
-_GATE_RULES = {  # gate: (where this run's threshold is in a generator's entry, the params.yaml name)
-    "independence": ((None, "max_broken_share"), "max_broken_share"),
-    "structure": (("structure", "max_shd_increase"), "max_shd_increase"),
-    "mechanisms": (("mechanisms", "max_ks"), "max_mechanism_ks"),
-    "effect": (("effect", "max_effect_z"), "max_effect_z"),
-    "counterfactual": (("counterfactual", "max_violation"), "max_monotone_violation"),
+_RUN_THRESHOLD = {  # gate: where this run's threshold is in a generator's entry (scorecard part, key)
+    "independence": (None, "max_broken_share"), "structure": ("structure", "max_shd_increase"),
+    "mechanisms": ("mechanisms", "max_ks"), "effect": ("effect", "max_effect_z"),
+    "counterfactual": ("counterfactual", "max_violation"),
 }
 
 
@@ -265,7 +263,7 @@ def _false_fail_table(causal: Mapping[str, Any], rules: Mapping[str, Any]) -> st
         return "<p class='note'>No false-fail rates were measured (docs/bench_causal.py writes them).</p>"
     entry = next((r for r in causal.values() if isinstance(r, dict)), {})
     rows = []
-    for gate, ((part, key), name) in _GATE_RULES.items():
+    for gate, (part, key) in _RUN_THRESHOLD.items():
         rate = measured["false_fail"].get(gate)
         here = entry.get(key) if part is None else rules.get(part, {}).get(key)
         calibrated = measured["thresholds"].get(gate)
@@ -273,7 +271,8 @@ def _false_fail_table(causal: Mapping[str, Any], rules: Mapping[str, Any]) -> st
             continue
         same = here is None or calibrated is None or float(here) == float(calibrated)
         note = "" if same else " (at the calibrated threshold, not this run's)"
-        rows.append([f"{gate} ({name})", "" if here is None else here, calibrated, f"{rate['worst']:.0%}{note}",
+        rows.append([f"{gate} ({calibration.THRESHOLDS[gate]})", "" if here is None else here, calibrated,
+                     f"{rate['worst']:.0%}{note}",
                      ", ".join(f"{d} {v:.0%}" for d, v in rate["per_model"].items())])
     causal_rate = measured["false_fail"].get("causal")
     return (f"<p class='note'>A perfect generator, fresh minority rows from the true model, fails a gate by chance "
@@ -303,7 +302,7 @@ def _scorecard(causal: Mapping[str, Any]) -> str:
                       f"{eff['augmented']['ci95'][1]:.4f}]" if "real" in eff else eff.get("skipped", "n/a")),
                      _verdict(eff.get("passed")),
                      "; ".join(f"{k}: {v['share_against']:.1%} against (real rows' refits up to "
-                               f"{v.get('share_against_real_refits_max', v['share_against_real_model']):.1%})"
+                               f"{v['share_against_real_refits_max']:.1%})"
                                for k, v in cf.get("probes", {}).items()) or cf.get("skipped", "n/a"),
                      _verdict(cf.get("passed")), _verdict(r.get("passed"))])
         node_rows += [(m, f"{node} ({v['kind']})", v["ks"], v["passed"]) for node, v in mech.get("nodes", {}).items()]
@@ -417,20 +416,23 @@ def _distribution(train: pd.DataFrame, synthetic: Mapping[str, pd.DataFrame], co
     if numeric:
         values = pd.concat([real, *(f[column] for f in synthetic.values())]).to_numpy(dtype=float)
         bins = np.histogram_bin_edges(values[np.isfinite(values)], bins=25)
+
+        def density(series: pd.Series) -> np.ndarray:
+            return np.histogram(series.to_numpy(dtype=float), bins=bins, density=True)[0]
     else:
         levels = sorted(pd.concat([real, *(f[column] for f in synthetic.values())]).astype(str).unique())
+
+        def density(series: pd.Series) -> pd.Series:
+            return series.astype(str).value_counts(normalize=True).reindex(levels, fill_value=0)
+    real_density = density(real)  # the same outline in every panel
     for ax, (name, frame) in zip(axes[0], synthetic.items(), strict=False):  # no generator: one empty panel
         if numeric:  # one step artist per histogram: a bar per bin (ax.hist) costs a patch each to build and draw
-            ax.stairs(np.histogram(frame[column].to_numpy(dtype=float), bins=bins, density=True)[0], bins, fill=True,
-                      color="#8fb8de")
-            ax.stairs(np.histogram(real.to_numpy(dtype=float), bins=bins, density=True)[0], bins, color="black",
-                      linewidth=1.2)
+            ax.stairs(density(frame[column]), bins, fill=True, color="#8fb8de")
+            ax.stairs(real_density, bins, color="black", linewidth=1.2)
         else:
             x = np.arange(len(levels))
-            ax.bar(x, frame[column].astype(str).value_counts(normalize=True).reindex(levels, fill_value=0),
-                   color="#8fb8de")
-            ax.step(x, real.astype(str).value_counts(normalize=True).reindex(levels, fill_value=0), where="mid",
-                    color="black", linewidth=1.2)
+            ax.bar(x, density(frame[column]), color="#8fb8de")
+            ax.step(x, real_density, where="mid", color="black", linewidth=1.2)
             ax.set_xticks(x, levels if len(levels) <= 6 else [""] * len(levels))
         ax.set_title(name, fontsize=8)
         ax.tick_params(labelsize=6)

@@ -62,6 +62,7 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the project's pa
 from augmentation.causal import calibration  # noqa: E402
 from augmentation.causal.constraints import apply_constraints  # noqa: E402
 from augmentation.causal.map import CausalMap  # noqa: E402
+from augmentation.causal.scorecard import shd_scale  # noqa: E402
 from augmentation.data import io  # noqa: E402
 from augmentation.data.simulate import simulate_trauma  # noqa: E402
 from augmentation.data.table import TableSpec, check_table  # noqa: E402
@@ -289,8 +290,8 @@ def gate_statistics(entry: dict) -> dict[str, float | None]:
     significant = [r["ks"] for r in mechanisms.get("nodes", {}).values() if r["p_value_holm"] < mechanisms["alpha"]]
     return {
         "independence": float(entry["broken_share"]),  # <= max_broken_share (Holm over the independences)
-        "structure": (structure["shd_synthetic_vs_map"] - structure["shd_real_vs_map"]  # <= max_shd_increase
-                      if "passed" in structure else None),
+        "structure": ((structure["shd_synthetic_vs_map"] - structure["shd_real_vs_map"])  # <= max_shd_increase
+                      / shd_scale(structure["n_nodes_map"]) if "passed" in structure else None),
         "mechanisms": max(significant, default=0.0) if "passed" in mechanisms else None,  # <= max_mechanism_ks
         "effect": effect.get("shift_in_se") if "passed" in effect else None,  # <= max_effect_z
         "counterfactual": (max(r["share_against"] - r["share_against_real_refits_max"]  # <= max_monotone_violation

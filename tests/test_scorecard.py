@@ -6,6 +6,7 @@ import pytest
 
 from augmentation.causal.map import CausalMap
 from augmentation.causal.scorecard import (
+    allowed_shd_increase,
     counterfactual_sanity,
     effect_consistency,
     mechanism_fidelity,
@@ -69,7 +70,13 @@ def test_structure_recovery_compares_pc_graphs_with_the_map(real, faithful):
     bad = structure_recovery(real, scrambled(faithful, "age", "dose", "marker", "followup"), MAP, alpha=0.01,
                              max_shd_increase=1)
     assert not bad["passed"] and bad["shd_synthetic_vs_map"] >= bad["shd_real_vs_map"] + 2
-    assert bad["differing_pairs"]
+    assert bad["differing_pairs"] and bad["allowed_increase"] == 1  # a map of 5 nodes: the margin as configured
+
+
+def test_the_structure_margin_grows_with_the_map():
+    """PC's noise grows with the map: the margin is max_shd_increase per 10 nodes, never less than configured."""
+    assert [allowed_shd_increase(3, n) for n in (4, 10, 11, 14, 20, 35)] == [3, 3, 3, 4, 6, 10]
+    assert allowed_shd_increase(0, 50) == 0
 
 
 def test_effect_consistency_keeps_the_adjusted_effect(real, faithful):

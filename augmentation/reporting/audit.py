@@ -293,8 +293,9 @@ def _scorecard(causal: Mapping[str, Any]) -> str:
         s, mech, eff, cf = (card.get(k, {}) for k in ("structure", "mechanisms", "effect", "counterfactual"))
         rows.append([m, f"{1 - r['broken_share']:.1%} ({len(r['broken'])} of {r['n_hold_real']} broken)",
                      _verdict(r.get("independence_passed", r["passed"])),
-                     f"{s.get('shd_real_vs_map')} / {s.get('shd_synthetic_vs_map')} (real vs synthetic: "
-                     f"{s.get('shd_real_vs_synthetic')})" if s else "n/a", _verdict(s.get("passed")),
+                     f"{s.get('shd_real_vs_map')} / {s.get('shd_synthetic_vs_map')} (allowed "
+                     f"+{s.get('allowed_increase')}; real vs synthetic: {s.get('shd_real_vs_synthetic')})"
+                     if s else "n/a", _verdict(s.get("passed")),
                      f"max {mech.get('max_ks_observed')} ({mech.get('worst_node')}), mean {mech.get('mean_ks')}"
                      if mech else "n/a", _verdict(mech.get("passed")),
                      (f"{eff['real']['estimate']:.4f} [{eff['real']['ci95'][0]:.4f}, {eff['real']['ci95'][1]:.4f}] → "
@@ -310,7 +311,8 @@ def _scorecard(causal: Mapping[str, Any]) -> str:
     mech_rule, cf_rule = rules.get("mechanisms", {}), rules.get("counterfactual", {})
     out = ("<p class='note'>How each part decides. <b>Independence</b>: the share of the map's implied "
            "independences that hold on real rows and still hold on augmented rows. <b>SHD</b>: PC's graph on "
-           "synthetic rows may be at most the configured margin further from the map than PC's graph on real rows. "
+           "synthetic rows may be at most max_shd_increase per 10 nodes of the map (never less than max_shd_increase; "
+           "PC's own noise grows with the map) further from the map than PC's graph on real rows. "
            "<b>Mechanism</b>: a node fails when its residual KS statistic exceeds "
            f"{_e(mech_rule.get('max_ks', 'the limit'))} and is also significant at alpha "
            f"{_e(mech_rule.get('alpha', ''))} after Holm's correction over the nodes; every row is scored out of "

@@ -37,10 +37,11 @@ run: $(STAMP)
 serve: $(STAMP)   # a local Prefect server on 127.0.0.1:4200 (UI) serving the deployments of prefect.yaml
 	$(BIN)/oversample serve
 
-# The suite on every core (at most 4 workers); a test file stays on one worker, so its fixtures are built once.
+# The suite on every core (at most 4 workers); a test file stays on one worker, so its fixtures are built once;
+# the files start in tests/conftest.py's order (longest first), not xdist's (most tests first).
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder
 
 check-lock:   # make run, then fail when dvc.lock differs from the committed one (CI runs it)
 	.ci/check-lock

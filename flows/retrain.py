@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -46,10 +44,11 @@ def record_with_dvc(ws: workspace.Workspace) -> str:
         return f"not recorded in dvc.lock (it describes params.yaml); this run's outputs are in {ws.where}/"
     if not Path(".dvc").is_dir():
         return "not recorded in DVC (this is not a DVC repo)"
-    for command in (["commit", "--force"], ["push"]):  # not --quiet: it hides the reason of a failure
-        done = subprocess.run([sys.executable, "-m", "dvc", *command], capture_output=True, text=True)
-        if done.returncode != 0:
-            return f"`dvc {' '.join(command)}` failed: {(done.stderr or done.stdout).strip()[-500:]}"
+    from tasks.versions import dvc_run
+    failure = dvc_run(["commit", "--force"], ["push"])  # not --quiet: it hides the reason of a failure
+    if failure:
+        command, why = failure
+        return f"`dvc {' '.join(command)}` failed: {why[-500:]}"
     return "recorded in dvc.lock and pushed to the DVC remote"
 
 

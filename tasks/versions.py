@@ -42,8 +42,25 @@ def version_files(p: Params, root: Path = Path(".")) -> dict[str, Path]:
     return files
 
 
-def dvc(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dvc", *args], capture_output=True, text=True)
+# DVC's own command line, several commands in one child process (a start costs about a second of CPU): each runs
+# as `dvc <command>` would; the first that fails stops the rest and names itself by the exit code.
+_DVC_COMMANDS = """import json, sys
+from dvc.cli import main
+for i, command in enumerate(json.loads(sys.argv[1])):
+    if main(command) != 0:
+        sys.exit(100 + i)
+"""
+
+
+def dvc_run(*commands: list[str]) -> tuple[list[str], str] | None:
+    """Run ``dvc`` commands in order, in one process; None when all succeed, else (the failed command, why)."""
+    import json
+
+    done = subprocess.run([sys.executable, "-c", _DVC_COMMANDS, json.dumps(commands)], capture_output=True, text=True)
+    if done.returncode == 0:
+        return None
+    failed = commands[done.returncode - 100] if 100 <= done.returncode < 100 + len(commands) else commands[0]
+    return failed, (done.stderr or done.stdout).strip()
 
 
 def track(reg: Registry, *names: str) -> str:
@@ -51,12 +68,11 @@ def track(reg: Registry, *names: str) -> str:
     if not (project_folder() / ".dvc").is_dir():
         return "not tracked: this folder is not a DVC repository"
     targets = [str(reg.root / name) for name in names]
-    for command in (["add", *targets], ["push", *[t + ".dvc" for t in targets]]):  # not --quiet: it hides errors
-        done = dvc(*command)
-        if done.returncode != 0:
-            why = (done.stderr or done.stdout).strip()[-400:]
-            hint = " (un-ignore the registry folder in .gitignore)" if "git-ignored" in why else ""
-            return f"`dvc {command[0]}` failed: {why}{hint}"
+    failure = dvc_run(["add", *targets], ["push", *[t + ".dvc" for t in targets]])  # not --quiet: it hides errors
+    if failure:
+        command, why = failure
+        hint = " (un-ignore the registry folder in .gitignore)" if "git-ignored" in why else ""
+        return f"`dvc {command[0]}` failed: {why[-400:]}{hint}"
     return "tracked by DVC and pushed to the remote"
 
 
@@ -104,7 +120,7 @@ def restore(p: Params, version_id: str) -> list[str]:
         raise DataError(f"version {version_id} differs from its record ({bad[:3]}) and has no {target}",
                         "restore the folder by hand, or roll back to another version")
     for command in (["checkout", "--force", "--quiet", target], ["pull", "--force", "--quiet", target]):
-        dvc(*command)
+        dvc_run(command)
         if not reg.verify(version_id):
             return bad
     raise DataError(f"version {version_id} could not be restored: {reg.verify(version_id)[:3]} still differ",

@@ -61,6 +61,18 @@ def project(tmp_path, monkeypatch) -> Path:
     return dest
 
 
+# The longest files first: xdist hands a worker whole files (--dist loadfile), and by default it starts the files
+# with the most tests first, which left the long one-test files (the served drift loop, flow vs dvc repro) to run
+# alone on one core at the end. Measured with --durations=0 on the 2-core VM, longest first.
+LONGEST_FIRST = ("test_drift.py", "test_serve.py", "test_pipeline.py", "test_workspaces.py", "test_atomic_run.py",
+                 "test_bench.py", "test_sampler_contract.py", "test_bad_input.py", "test_scorecard.py")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a file's own order stays
+
+
 @pytest.fixture(scope="session")
 def prefect_server():
     """One temporary Prefect API for the whole session (starting one costs 10-20 s)."""
@@ -88,16 +100,29 @@ SCM_ONLY = {"generators": {"methods": ["scm"], "params": {"scm": {"learner": "li
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory, prefect_server) -> Path:
-    """A project copy after one retraining run: version v1 registered, active, pushed to the DVC remote."""
-    dest = copy_project(tmp_path_factory.mktemp("built") / "project")
-    write_params(dest, **DRIFT_PARAMS)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DVC_SITE_CACHE_DIR", str(dest.parent / "dvc-site-cache"))
-        patch.chdir(dest)
-        from flows.retrain import retrain
-        summary = retrain(params_path="params.yaml")
-    assert summary["version"]["active"] and summary["version"]["id"] == "v1", summary["version"]
+def built(tmp_path_factory, worker_id, prefect_server) -> Path:
+    """A project copy after one retraining run: version v1 registered, active, pushed to the DVC remote (inside the
+    project: tests use copies of it). Built once per session: the first xdist worker that needs it builds it in the
+    folder the workers share, the others wait on the lock and use it (each built its own: a minute of CPU each)."""
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # this session's folder, above each worker's own
+    dest, done = shared / "built" / "project", shared / "built" / "done"
+    with FileLock(str(shared / "built.lock")):
+        if not done.exists():
+            shutil.rmtree(dest.parent, ignore_errors=True)
+            dest.mkdir(parents=True)
+            copy_project(dest)
+            write_params(dest, **DRIFT_PARAMS)
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("DVC_SITE_CACHE_DIR", str(dest.parent / "dvc-site-cache"))
+                patch.chdir(dest)
+                from flows.retrain import retrain
+                summary = retrain(params_path="params.yaml")
+            assert summary["version"]["active"] and summary["version"]["id"] == "v1", summary["version"]
+            done.touch()
     return dest
 
 

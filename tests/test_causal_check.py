@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from augmentation.causal.independence import check_causal_structure, implied_independences
+from augmentation.causal.independence import check_causal_structure, holm, implied_independences
 from augmentation.errors import ConfigError, DataError
 
 # Chain x -> y -> z, plus a collider x -> target <- w (w is a categorical str column).
@@ -126,3 +126,13 @@ def test_a_perfect_generator_breaks_nothing_in_19_of_20_seeds():
         assert all(t.p_synthetic_holm >= t.p_synthetic for t in tested)
         assert all(t.holds_synthetic == (t.p_synthetic_holm > 0.05 or t.p_difference_holm > 0.05) for t in tested)
     assert clean >= 19, f"a perfect generator broke an independence in {20 - clean} of 20 seeds"
+
+
+def test_holm_gives_statsmodels_adjusted_p_values():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 7, 40):
+        p = rng.uniform(0, 0.2, n) ** 2
+        p[: n // 3] = p[0]  # ties
+        np.testing.assert_allclose(holm(p), multipletests(p, method="holm")[1], rtol=0, atol=1e-15)

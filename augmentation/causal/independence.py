@@ -207,6 +207,18 @@ def comparison_set(real: pd.DataFrame, synthetic: pd.DataFrame, label: str, rng:
     return pd.concat([real[~minority], synthetic], ignore_index=True)
 
 
+def holm(p_values: Sequence[float]) -> np.ndarray:
+    """Holm's step-down adjusted p-values, as statsmodels' ``multipletests(method="holm")`` gives them (tested
+    against it), without the full garbage collection that function runs on every call (0.1-0.5 s in a large
+    process, three times per generator)."""
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p, kind="stable")
+    stepped = np.maximum.accumulate(p[order] * np.arange(len(p), 0, -1))
+    out = np.empty_like(p)
+    out[order] = np.minimum(stepped, 1.0)
+    return out
+
+
 def check_causal_structure(
     real: pd.DataFrame,
     synthetic_minority: pd.DataFrame,
@@ -262,15 +274,13 @@ def check_causal_structure(
     done = [t for t in tests if t.skipped is None]
     family = [t for t in done if t.holds_real]
     if family:
-        from statsmodels.stats.multitest import multipletests
-
-        adjusted = multipletests([t.p_synthetic for t in family], alpha=alpha, method="holm")[1]
+        adjusted = holm([t.p_synthetic for t in family])
         for t in family:
             cond = [index[g] for g in t.given]
             t.r_real = _partial_correlation(real_m, index[t.x], index[t.y], cond)
             t.r_synthetic = _partial_correlation(synth_m, index[t.x], index[t.y], cond)
-        differs = multipletests([_p_difference(t.r_real, len(real_m), t.r_synthetic, len(synth_m), len(t.given))
-                                 for t in family], alpha=alpha, method="holm")[1]
+        differs = holm([_p_difference(t.r_real, len(real_m), t.r_synthetic, len(synth_m), len(t.given))
+                        for t in family])
         for t, q, d in zip(family, adjusted, differs, strict=True):
             t.p_synthetic_holm, t.p_difference_holm = float(q), float(d)
             t.holds_synthetic = bool(q > alpha or d > alpha)

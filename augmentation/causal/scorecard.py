@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from augmentation.causal.discovery import cpdag_pattern, encode, pc_pattern, shd
-from augmentation.causal.independence import comparison_set
+from augmentation.causal.independence import comparison_set, holm
 from augmentation.causal.map import CausalMap
 from augmentation.causal.mechanisms import fit_mechanisms
 from augmentation.data.table import category_codes
@@ -188,7 +188,6 @@ def mechanism_fidelity(real: pd.DataFrame, synthetic: pd.DataFrame, causal_map: 
                        reference: RealReference | None = None) -> dict:
     """Per node: cross-fitted residuals of real minority vs synthetic rows (KS with Holm, Wasserstein)."""
     from scipy.stats import ks_2samp, wasserstein_distance
-    from statsmodels.stats.multitest import multipletests
 
     reference = reference or real_reference(real, causal_map, alpha=alpha, max_rows=max_rows, seed=seed)
     rng = np.random.default_rng(seed)
@@ -209,7 +208,7 @@ def mechanism_fidelity(real: pd.DataFrame, synthetic: pd.DataFrame, causal_map: 
         nodes[node] = {"kind": mechanism.kind, "ks": round(float(test.statistic), 4), "p_value": float(test.pvalue),
                        "wasserstein": round(float(wasserstein_distance(r_real, r_syn)) / scale, 4)}
     if nodes:
-        adjusted = multipletests([r["p_value"] for r in nodes.values()], method="holm")[1]
+        adjusted = holm([r["p_value"] for r in nodes.values()])
         for r, p_holm in zip(nodes.values(), adjusted, strict=True):
             r["p_value_holm"] = float(p_holm)
             r["passed"] = not (r["ks"] > max_ks and p_holm < alpha)

@@ -5,10 +5,14 @@ kernels each pick their code path from the CPU they find (OpenBLAS: Haswell, Sky
 sum in different orders, and O²'s optimiser turns a last-digit difference into different rows: on this
 project's data O² wrote other bytes (and a diagnostics file one byte shorter) with OpenBLAS's Sandybridge
 kernel than with its Haswell one, so a fresh clone on a machine with another CPU rewrote dvc.lock. Where the
-CPU has AVX2 and FMA (every x86 server of the last ten years), every library is pinned to its AVX2 path
-(numpy: its AVX-512 targets switched off). Thread counts do not change the bytes (measured), so they are
-left alone. A value the user set wins. Only stdlib here: this must run before numpy is first imported, which
-is why ``augmentation/__init__`` calls it first, and ``tasks`` and ``flows`` import ``augmentation`` first.
+CPU has AVX2 and FMA (every x86 server of the last ten years), OpenBLAS, numpy (its AVX-512 targets switched
+off) and PyTorch's own kernels are pinned to their AVX2 paths. MKL (PyTorch's matrix products, DAVID's
+training) is pinned to its COMPATIBLE branch: MKL honours an ISA branch such as AVX2 on Intel CPUs only and
+runs its own choice (AUTO) on AMD ones, so DAVID's weights differed between an AMD EPYC and an Intel Xeon with
+MKL_CBWR=AVX2 (measured); COMPATIBLE is the one branch MKL keeps the same on both. Thread counts do not change
+the bytes (measured), so they are left alone. A value the user set wins. Only stdlib here: this must run
+before numpy is first imported, which is why ``augmentation/__init__`` calls it first, and ``tasks``,
+``flows`` and the test suite's conftest import ``augmentation`` first.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import os
 import platform
 
 PINS = {"OPENBLAS_CORETYPE": "Haswell", "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
-        "MKL_CBWR": "AVX2", "ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+        "MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
 
 
 def cpu_has_avx2() -> bool:

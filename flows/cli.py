@@ -12,6 +12,7 @@ from typing import List, Optional
 import typer
 
 from augmentation.errors import OversamplingError  # light: no heavy imports behind it
+from flows.runners import DEFAULT_RUNNER  # light too
 
 app = typer.Typer(help="Oversample imbalanced tabular data without distorting it.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -49,16 +50,26 @@ def _command(group: typer.Typer, *args, **kwargs):
 
 
 @_command(app)
-def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="params file to run with")) -> None:
+def run(params: Path = typer.Option(Path("params.yaml"), "--params", help="params file to run with"),
+        runner: str = typer.Option(DEFAULT_RUNNER, help="where the per-generator work runs side by side: processes "
+                                   "or threads on this machine, or dask (a local cluster, or --address)"),
+        workers: Optional[int] = typer.Option(None, help="processes, threads or local Dask workers "
+                                              "(default: the cores, at most 4)"),
+        address: Optional[str] = typer.Option(None, help="a Dask scheduler, e.g. tcp://10.0.0.5:8786, with "
+                                              "--runner dask (its workers must see this folder at the same path)"),
+        ) -> None:
     """Run the retraining flow (ingest → validate → split → fit → synthesise → checks → evaluate → report)."""
+    from flows import runners
     from tasks import paths, preflight, runs, workspace
+    runners.check(runner, workers, address)  # a bad runner option: one message before anything runs
     # another params file than params.yaml: its own folder, workspaces/<name>/; a second run in it is refused at once
     with workspace.entered(params, create=True) as ws, runs.exclusive():
         for done in runs.recover():  # a killed run's folder: finished or removed before anything else
             typer.echo(done)
         preflight.check(ws.params)  # a bad input fails here, before a Prefect server starts
         from flows.retrain import retrain
-        summary = retrain(params_path=str(params), trigger="manual")
+        summary = retrain(params_path=str(params), trigger="manual", runner=runner, workers=workers,
+                          address=address)
     _print_summary(summary)
     at = Path(ws.where)  # the outputs' paths as seen from the project folder
     metrics = ", ".join(str(at / m) for m in (paths.DECISION, paths.SUMMARY, paths.EVALUATION, paths.CAUSAL,

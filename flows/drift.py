@@ -17,16 +17,14 @@ from prefect.states import Completed, Failed
 from augmentation.data import io
 from augmentation.errors import OversamplingError
 from flows.links import report_link
-from flows.retrain import STAGE_TASKS
-from flows.user_errors import fails_cleanly, run_task
+from flows.retrain import run_stages
+from flows.user_errors import fails_cleanly
 from tasks import batches, monitor, paths, versions, workspace
 from tasks import recalibrate as recal
 from tasks.params import DEFAULT_PARAMS
 
 DRIFT_EVENT = "oversampling.drift.detected"
 RECALIBRATE_DEPLOYMENT = "recalibrate/recalibrate"
-# Everything after ingest: the window replaces the ingested raw data.
-REFIT_TASKS = STAGE_TASKS[1:]
 
 collect_files = task(batches.from_files, name="collect-files", cache_policy=NO_CACHE)
 collect_sql = task(batches.from_sql, name="collect-sql", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
@@ -209,9 +207,7 @@ def _recalibrate(p, drift_report: str | None) -> dict:
     staging, staged = recal.prepare(p, frame, run_name)
     log.info("recalibrating on %d rows (%d batches) in %s", len(frame), len(seen), staging)
     try:  # a user error in the refit or in a gate is a refusal with its reason, written like any verdict
-        with recal.inside(staging):
-            for stage_task in REFIT_TASKS:
-                run_task(stage_task, staged)
+        run_stages(staged, staging, skip_ingest=True)  # the window replaces the ingested raw data
         results = recal.gates(p, staging, recal.active_on_new_holdout(p, staging))
     except OversamplingError as err:
         results = [{"gate": "pipeline", "passed": False, "detail": err.problem}]

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from typing import Optional
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
 
 from flows.links import report_link
+from flows.runners import DEFAULT_RUNNER, task_runner
 from flows.user_errors import fails_cleanly, run_task
 from tasks import (
     causal,
@@ -28,11 +32,88 @@ from tasks import (
     workspace,
 )
 from tasks.params import DEFAULT_PARAMS
+from tasks.stage import Progress
 
-STAGES = [ingest, validate, split, fit, synthesize, causal, fairness, evaluate, recommend, report]
-# Each returns a Failed state for a user error (no traceback); call them with user_errors.run_task.
-STAGE_TASKS = [task(fails_cleanly(stage.run), name=stage.__name__.split(".")[-1], cache_policy=NO_CACHE)
-               for stage in STAGES]
+# dvc.yaml's stages in order. The per-generator ones run one task per method (and one per baseline), side by side
+# on the "generators" subflow's task runner (flows/runners.py); each stage's combine then writes its files, as its
+# run() does under `dvc repro`.
+BEFORE = [ingest, validate, split]
+PER_METHOD = [fit, synthesize, causal, fairness, evaluate]
+AFTER = [recommend, report]
+STAGES = [*BEFORE, *PER_METHOD, *AFTER]
+
+
+def _stage_task(fn, name: str, **options):
+    # A user error ends the task Failed with its message, no traceback; call it with user_errors.run_task.
+    return task(fails_cleanly(fn), name=name, cache_policy=NO_CACHE, **options)
+
+
+def _in_run_folder(run_one):
+    # A worker (another process, another machine) starts in its own working directory: go to the run's folder,
+    # where the stage functions read and write. Threads of this process are already there.
+    def run(folder: str, p, method: str, inputs: tuple = ()):
+        if os.getcwd() != folder:
+            os.chdir(folder)
+        return run_one(p, method, *inputs)
+    return run
+
+
+def _reference(p, method: str):
+    return causal.reference(p)  # one per run, for every generator (``method`` is unused)
+
+
+def _name(stage) -> str:
+    return stage.__name__.split(".")[-1]
+
+
+BEFORE_TASKS = [_stage_task(stage.run, _name(stage)) for stage in BEFORE]
+AFTER_TASKS = [_stage_task(stage.run, _name(stage)) for stage in AFTER]
+PER_METHOD_TASKS = {_name(stage): _stage_task(_in_run_folder(stage.run_one), _name(stage),
+                                              task_run_name=f"{_name(stage)}-{{method}}")
+                    for stage in PER_METHOD}
+REFERENCE_TASK = _stage_task(_in_run_folder(_reference), "causal-reference")
+
+
+@flow(name="generators")
+@fails_cleanly
+def per_generator(p, folder: str) -> dict:
+    """Fit, synthesize, check (causal, fairness) and evaluate, one task per method, side by side; each task starts
+    when the ones it needs have finished (a generator's checks wait for its rows, not for the other generators').
+    Then each stage's combine writes its files. Returns ``{stage: [written paths]}``."""
+    t, gens = PER_METHOD_TASKS, list(p.generators.methods)
+    reference = REFERENCE_TASK.submit(folder, p, "")
+    futures = {"fit": {m: t["fit"].submit(folder, p, m) for m in gens}}
+    futures["synthesize"] = {m: t["synthesize"].submit(folder, p, m, wait_for=[futures["fit"][m]]) for m in gens}
+    rows = futures["synthesize"]  # a baseline waits for nothing
+    futures["fairness"] = {m: t["fairness"].submit(folder, p, m, wait_for=[rows[m]] if m in rows else [])
+                           for m in fairness.methods(p)}
+    futures["evaluate"] = {m: t["evaluate"].submit(folder, p, m, wait_for=[rows[m]] if m in rows else [])
+                           for m in evaluate.methods(p)}
+    futures["causal"] = {m: t["causal"].submit(folder, p, m, (reference,), wait_for=[rows[m]])
+                         for m in causal.methods(p)}
+    labels = {f: f"{name} {m}" for name, level in futures.items() for m, f in level.items()}
+    labels[reference] = "causal reference"
+    tracker = Progress("generators", len(labels))
+    for done in as_completed(list(labels)):
+        tracker.finished(labels[done])
+    written = {}
+    for stage in PER_METHOD:  # the first failure in stage order: a failed generator's own error, not its dependents'
+        name = _name(stage)
+        if stage is causal:
+            reference.result()
+        written[name] = stage.combine(p, {m: f.result() for m, f in futures[name].items()})
+    return written
+
+
+def run_stages(p, folder: Path, *, skip_ingest: bool = False, runner: str = DEFAULT_RUNNER,
+               workers: Optional[int] = None, address: Optional[str] = None) -> None:
+    """Every stage of dvc.yaml in the run folder (``skip_ingest``: a recalibration's window is the raw data)."""
+    with runs.inside(folder):
+        for stage_task in BEFORE_TASKS[1 if skip_ingest else 0:]:
+            run_task(stage_task, p)
+        per_generator.with_options(task_runner=task_runner(runner, workers, address))(p, str(folder.resolve()))
+        for stage_task in AFTER_TASKS:
+            run_task(stage_task, p)
 
 
 def record_with_dvc(ws: workspace.Workspace) -> str:
@@ -63,12 +144,14 @@ def register_version(p, summary: dict, trigger: str) -> dict:
 
 @flow(name="retrain", log_prints=True)
 @fails_cleanly
-def retrain(params_path: str = str(DEFAULT_PARAMS), trigger: str = "schedule") -> dict:
+def retrain(params_path: str = str(DEFAULT_PARAMS), trigger: str = "schedule", runner: str = DEFAULT_RUNNER,
+            workers: Optional[int] = None, address: Optional[str] = None) -> dict:
     """Ingest, validate, split, fit, synthesise, check (causal, fairness), evaluate and report.
 
     Atomic: the stages run in a run folder and their outputs replace the previous run's only when every
     stage has finished (tasks/runs.py); one run at a time per workspace. A params file other than the
-    project's params.yaml runs in its own workspace, workspaces/<name>/ (tasks/workspace.py).
+    project's params.yaml runs in its own workspace, workspaces/<name>/ (tasks/workspace.py). The per-generator
+    work runs side by side on ``runner`` (flows/runners.py: processes, threads, or a Dask cluster at ``address``).
     """
     log = get_run_logger()
     with workspace.entered(params_path, create=True) as ws, runs.exclusive():
@@ -78,9 +161,7 @@ def retrain(params_path: str = str(DEFAULT_PARAMS), trigger: str = "schedule") -
         preflight.check(p)
         folder, staged = runs.start(p)
         try:
-            with runs.inside(folder):
-                for stage_task in STAGE_TASKS:
-                    run_task(stage_task, staged)
+            run_stages(staged, folder, runner=runner, workers=workers, address=address)
             runs.switch(folder)
         finally:
             runs.discard(folder)

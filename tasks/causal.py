@@ -43,34 +43,55 @@ def write_map(causal_map: CausalMap, path: str | Path, *, header: str = "", extr
     io.write_text("".join(f"# {line}\n" for line in header.splitlines()) + text, Path(path))
 
 
-def run(p: Params) -> list[str]:
-    """Per generator: the implied independences, then the causal-fidelity scorecard; one verdict each."""
+def reference(p: Params) -> RealReference | None:
+    """The run's one real-data reference (:func:`run_reference`) on the training rows; None without a map."""
     if p.data.graph is None:
-        io.write_json({"skipped": "no causal graph named in data.graph"}, paths.CAUSAL)
-        return [str(paths.CAUSAL)]
+        return None
+    train = pd.read_parquet(paths.TRAIN)
+    return run_reference(train, load_map(p.data.graph).complete(train, p.data.spec()), p)
+
+
+def run_one(p: Params, method: str, reference: RealReference | None) -> dict:
+    """One generator's entry: the implied independences, then the causal-fidelity scorecard against the run's
+    ``reference`` (the same for every generator)."""
     train = pd.read_parquet(paths.TRAIN)
     causal_map = load_map(p.data.graph).complete(train, p.data.spec())
     log = stage.logger(__name__)
-    reference = run_reference(train, causal_map, p)
-    results = {}
-    for method in stage.progress(p.generators.methods, "causal check", total=len(p.generators.methods)):
-        synthetic = pd.read_parquet(paths.synthetic(method)).drop(columns=PROVENANCE)
-        entry = check_method(train, synthetic, causal_map, p, method, reference)
-        log.info("%s: %d of %d implied independences broken (%s)", method, len(entry["broken"]),
-                 entry["n_hold_real"], "pass" if entry["independence_passed"] else "FAIL")
-        if p.causal_check.scorecard:
-            log.info("%s: scorecard %s", method, ", ".join(
-                f"{k} {'n/a' if g is None else 'pass' if g else 'FAIL'}"
-                for k, g in gate_verdicts(entry).items() if k in SCORECARD))
-            if generators.needs_map(method):
-                entry["mechanism_quality"] = mechanism_quality(train, causal_map, p, method)
-                poor = [n for n, q in entry["mechanism_quality"].items() if not q["trusted"]]
-                if poor:
-                    log.warning("%s: mechanism(s) of %s fit worse out of fold than a linear model or than no "
-                                "parents; do not trust %s's rows on them", method, ", ".join(poor), method)
-        results[method] = entry
-    io.write_json(results, paths.CAUSAL)
+    synthetic = pd.read_parquet(paths.synthetic(method)).drop(columns=PROVENANCE)
+    entry = check_method(train, synthetic, causal_map, p, method, reference)
+    log.info("%s: %d of %d implied independences broken (%s)", method, len(entry["broken"]),
+             entry["n_hold_real"], "pass" if entry["independence_passed"] else "FAIL")
+    if p.causal_check.scorecard:
+        log.info("%s: scorecard %s", method, ", ".join(
+            f"{k} {'n/a' if g is None else 'pass' if g else 'FAIL'}"
+            for k, g in gate_verdicts(entry).items() if k in SCORECARD))
+        if generators.needs_map(method):
+            entry["mechanism_quality"] = mechanism_quality(train, causal_map, p, method)
+            poor = [n for n, q in entry["mechanism_quality"].items() if not q["trusted"]]
+            if poor:
+                log.warning("%s: mechanism(s) of %s fit worse out of fold than a linear model or than no "
+                            "parents; do not trust %s's rows on them", method, ", ".join(poor), method)
+    return entry
+
+
+def combine(p: Params, results: dict[str, dict]) -> list[str]:
+    """metrics/causal.json: each generator's entry, in the configured order (a note instead without a map)."""
+    if p.data.graph is None:
+        io.write_json({"skipped": "no causal graph named in data.graph"}, paths.CAUSAL)
+    else:
+        io.write_json({method: results[method] for method in p.generators.methods}, paths.CAUSAL)
     return [str(paths.CAUSAL)]
+
+
+def methods(p: Params) -> list[str]:
+    """The generators this stage checks (none without a map)."""
+    return list(p.generators.methods) if p.data.graph is not None else []
+
+
+def run(p: Params) -> list[str]:
+    """Per generator: the implied independences, then the causal-fidelity scorecard; one verdict each."""
+    real = reference(p)
+    return combine(p, stage.each_method(p, methods(p), lambda p, method: run_one(p, method, real), "causal check"))
 
 
 SCORECARD = ("structure", "mechanisms", "effect", "counterfactual")

@@ -1,35 +1,48 @@
-"""Stage 8: the gain on the REAL hold-out, per method and learner, repeated over seeds with the spread."""
+"""Stage 8: the gain on the REAL hold-out, per method and learner, repeated over seeds with the spread.
+
+One method at a time (:func:`run_one`; the flow runs them side by side), then one file (:func:`combine`).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from augmentation.data import io
-from augmentation.evaluation.protocol import BASELINES, evaluate_methods, generation_seed
+from augmentation.evaluation.protocol import evaluate_method, generation_seed, method_names
 from tasks import paths, stage
 from tasks.params import Params
 from tasks.synthesize import causal_map, generate_constrained
 
 
-def run(p: Params) -> list[str]:
-    """Evaluate every method with every learner on the real hold-out."""
+def methods(p: Params) -> tuple[str, ...]:
+    """The methods this stage scores, in report order: the baselines, `threshold`, the generators."""
+    return method_names(p.generators.methods, threshold=p.recommend.objective() is not None)
+
+
+def run_one(p: Params, method: str) -> dict:
+    """One method with every learner on the real hold-out: ``{learner: {metric: {mean, std, min, max}}}``."""
     train, test = pd.read_parquet(paths.TRAIN), pd.read_parquet(paths.TEST)
-    spec = p.data.spec()
-    the_map = causal_map(p, train)
+    the_map = causal_map(p, train) if method in p.generators.methods else None
 
     def saved_generator_rows(method: str, repeat: int) -> pd.DataFrame:
         return generate_constrained(method, train, p, seed=generation_seed(p.seed, method, repeat),
                                     causal_map=the_map)[0]
 
-    log = stage.logger(__name__)
-    methods = len(BASELINES) + 1 + len(p.generators.methods)  # the baselines, `threshold`, the generators
-    results = evaluate_methods(train, test, spec, generators=p.generators.methods,
-                               synthetic_rows=saved_generator_rows, learners=p.evaluate.learners,
-                               repeats=p.evaluate.repeats, threshold=p.evaluate.threshold, seed=p.seed,
-                               objective=p.recommend.objective(), max_rows=p.evaluate.max_rows,
-                               progress=stage.Progress("evaluate", methods, log).finished)
-    io.write_json(results, paths.EVALUATION)
+    return evaluate_method(method, train, test, p.data.spec(), generators=p.generators.methods,
+                           synthetic_rows=saved_generator_rows, learners=p.evaluate.learners,
+                           repeats=p.evaluate.repeats, threshold=p.evaluate.threshold, seed=p.seed,
+                           objective=p.recommend.objective(), max_rows=p.evaluate.max_rows)
+
+
+def combine(p: Params, results: dict[str, dict]) -> list[str]:
+    """metrics/evaluation.json, the methods in report order whatever order they finished in."""
+    io.write_json({method: results[method] for method in methods(p)}, paths.EVALUATION)
     return [str(paths.EVALUATION)]
+
+
+def run(p: Params) -> list[str]:
+    """Evaluate every method with every learner on the real hold-out."""
+    return combine(p, stage.each_method(p, methods(p), run_one, "evaluate"))
 
 
 if __name__ == "__main__":

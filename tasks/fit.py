@@ -12,25 +12,29 @@ from tasks import paths, stage
 from tasks.params import Params
 
 
+def run_one(p: Params, method: str) -> str:
+    """Fit and save one configured generator; returns its folder."""
+    train = pd.read_parquet(paths.TRAIN)
+    params = p.generators.params.get(method, {})
+    sampler = generators.make_generator(method, random_state=0, **params)  # rejects unknown/bad parameters now
+    generators.check_minority_rows(method, params, int((train[p.data.target] == 1).sum()))
+    if "save_to" in sampler.get_params():  # a generator with learned weights (DAVID) trains once, here
+        synthesize(train, p.data.spec(), method=method, sampling_strategy=p.generators.sampling_strategy,
+                   params={**params, "save_to": str(paths.generator_dir(method))},
+                   random_state=generation_seed(p.seed, method))
+    store.save(paths.generator_dir(method), method=method, params=params,
+               sampling_strategy=p.generators.sampling_strategy, seed=generation_seed(p.seed, method), train=train)
+    return str(paths.generator_dir(method))
+
+
+def combine(p: Params, results: dict[str, str]) -> list[str]:
+    stage.logger(__name__).info("fitted %s", ", ".join(p.generators.methods))
+    return [results[method] for method in p.generators.methods]
+
+
 def run(p: Params) -> list[str]:
     """Fit and save every configured generator."""
-    train = pd.read_parquet(paths.TRAIN)
-    n_minority = int((train[p.data.target] == 1).sum())
-    written = []
-    for method in stage.progress(p.generators.methods, "fit", total=len(p.generators.methods)):
-        params = p.generators.params.get(method, {})
-        sampler = generators.make_generator(method, random_state=0, **params)  # rejects unknown/bad parameters now
-        generators.check_minority_rows(method, params, n_minority)
-        if "save_to" in sampler.get_params():  # a generator with learned weights (DAVID) trains once, here
-            synthesize(train, p.data.spec(), method=method, sampling_strategy=p.generators.sampling_strategy,
-                       params={**params, "save_to": str(paths.generator_dir(method))},
-                       random_state=generation_seed(p.seed, method))
-        store.save(paths.generator_dir(method), method=method, params=params,
-                   sampling_strategy=p.generators.sampling_strategy,
-                   seed=generation_seed(p.seed, method), train=train)
-        written.append(str(paths.generator_dir(method)))
-    stage.logger(__name__).info("fitted %s", ", ".join(p.generators.methods))
-    return written
+    return combine(p, stage.each_method(p, p.generators.methods, run_one, "fit"))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ from augmentation.errors import OversamplingError
 from augmentation.evaluation.decision import LABEL_METRICS, LOWER_IS_BETTER, TUNED, candidates, fit_predict, scores
 from tasks import batches, paths
 from tasks.params import Params
-from tasks.runs import inside  # noqa: F401  (the flow runs the stages inside the staging folder)
 from tasks.versions import MAP_FILE, registry
 from tasks.workspace import with_absolute_inputs
 

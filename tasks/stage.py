@@ -55,6 +55,13 @@ def progress(items: Iterable[T], what: str, *, total: int, name: Callable[[T], s
         tracker.done += 1
 
 
+def each_method(p: Params, methods: Iterable[str], run_one: Callable[[Params, str], T], what: str) -> dict[str, T]:
+    """``{method: run_one(p, method)}``, one after another, with progress: a stage's ``run`` under ``dvc repro``
+    (the flow runs the same ``run_one`` side by side on its task runner, then the same ``combine``)."""
+    methods = list(methods)
+    return {method: run_one(p, method) for method in progress(methods, what, total=len(methods))}
+
+
 def main(run: Callable[[Params], object], argv: list[str] | None = None) -> int:
     """``python -m tasks.<stage> [--params FILE]``: run one stage; a user error exits 2 with one message."""
     parser = argparse.ArgumentParser(description=run.__doc__)

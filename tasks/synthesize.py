@@ -54,37 +54,41 @@ def generate_constrained(method: str, train: pd.DataFrame, p: Params, *, seed: i
     return synthetic, report, diagnostics
 
 
-def run(p: Params) -> list[str]:
-    """Synthesize, constrain, validate and write the synthetic and augmented training sets."""
+def run_one(p: Params, method: str) -> dict:
+    """One generator's rows: synthesized, constrained, validated against the contract, then written (synthetic and
+    augmented sets). Returns ``{"validation", "constraints", "diagnostics"}`` for :func:`combine`."""
     train = pd.read_parquet(paths.TRAIN)
     spec = p.data.spec()
     log = stage.logger(__name__)
-    the_map = causal_map(p, train)
-    results, frames, constraints, diagnostics = {}, {}, {}, {}
-    # Everything is generated and validated before anything is written, so a failure leaves the last run intact.
-    for method in stage.progress(p.generators.methods, "synthesize", total=len(p.generators.methods)):
-        synthetic, report, diagnostic = generate_constrained(method, train, p, causal_map=the_map)
-        if diagnostic is not None:
-            diagnostics[method] = diagnostic
-        if report is not None:
-            constraints[method] = report.to_dict()
-            log.info("%s: constraints (%s) repaired %d and rejected %d of %d rows", method, report.mode,
-                     report.n_rows_repaired, report.n_rows_rejected, report.n_rows_in)
-        # The contract knows the original label values, not the pipeline's 0/1 coding.
-        as_raw = synthetic.assign(**{spec.target: synthetic[spec.target].map({1: p.data.positive_label})})
-        results[method] = validate(as_raw, p, name=f"{method}'s synthetic rows")
-        frames[method] = synthetic
-        log.info("%s: %d synthetic rows meet the contract", method, len(synthetic))
-    written = []
-    for method, synthetic in frames.items():
-        io.write_parquet(mark(synthetic, method), paths.synthetic(method))
-        io.write_parquet(augment(train, synthetic, method), paths.augmented(method))
-        written += [str(paths.synthetic(method)), str(paths.augmented(method))]
-    io.write_json(results, paths.SYNTHETIC_VALIDATION)
-    io.write_json(constraints if the_map is not None else {"skipped": "no causal map named in data.graph"},
-                  paths.CONSTRAINTS)
-    io.write_json(diagnostics, paths.GENERATOR_DIAGNOSTICS)  # per generator with a diagnostics_ attribute
-    return written + [str(paths.SYNTHETIC_VALIDATION), str(paths.CONSTRAINTS), str(paths.GENERATOR_DIAGNOSTICS)]
+    synthetic, report, diagnostics = generate_constrained(method, train, p, causal_map=causal_map(p, train))
+    if report is not None:
+        log.info("%s: constraints (%s) repaired %d and rejected %d of %d rows", method, report.mode,
+                 report.n_rows_repaired, report.n_rows_rejected, report.n_rows_in)
+    # The contract knows the original label values, not the pipeline's 0/1 coding.
+    as_raw = synthetic.assign(**{spec.target: synthetic[spec.target].map({1: p.data.positive_label})})
+    validation = validate(as_raw, p, name=f"{method}'s synthetic rows")  # raises before anything is written
+    log.info("%s: %d synthetic rows meet the contract", method, len(synthetic))
+    io.write_parquet(mark(synthetic, method), paths.synthetic(method))
+    io.write_parquet(augment(train, synthetic, method), paths.augmented(method))
+    return {"validation": validation, "constraints": None if report is None else report.to_dict(),
+            "diagnostics": diagnostics}
+
+
+def combine(p: Params, results: dict[str, dict]) -> list[str]:
+    """The contract's verdicts, the constraint reports and the generators' diagnostics, one file each."""
+    methods = p.generators.methods
+    io.write_json({m: results[m]["validation"] for m in methods}, paths.SYNTHETIC_VALIDATION)
+    io.write_json({m: results[m]["constraints"] for m in methods} if p.data.graph is not None
+                  else {"skipped": "no causal map named in data.graph"}, paths.CONSTRAINTS)
+    io.write_json({m: results[m]["diagnostics"] for m in methods if results[m]["diagnostics"] is not None},
+                  paths.GENERATOR_DIAGNOSTICS)  # per generator with a diagnostics_ attribute
+    return [*(str(path) for m in methods for path in (paths.synthetic(m), paths.augmented(m))),
+            str(paths.SYNTHETIC_VALIDATION), str(paths.CONSTRAINTS), str(paths.GENERATOR_DIAGNOSTICS)]
+
+
+def run(p: Params) -> list[str]:
+    """Synthesize, constrain, validate and write the synthetic and augmented training sets."""
+    return combine(p, stage.each_method(p, p.generators.methods, run_one, "synthesize"))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Iterator
-
 import pandas as pd
 
 from augmentation.evaluation.protocol import BASELINES
@@ -16,10 +14,8 @@ def methods(p: Params) -> list[str]:
     return [*BASELINES, *p.generators.methods]
 
 
-def each(p: Params) -> Iterator[tuple[str, pd.DataFrame, str | None]]:
-    """(method, training rows, class weight) for every method, reading the augmented sets the pipeline wrote."""
-    train = pd.read_parquet(paths.TRAIN)
-    yield "none", train, None
-    yield "class_weight", train, "balanced"
-    for method in p.generators.methods:
-        yield method, pd.read_parquet(paths.augmented(method)).drop(columns=PROVENANCE), None
+def rows(p: Params, method: str) -> tuple[pd.DataFrame, str | None]:
+    """(training rows, class weight) of one method, reading the augmented set the pipeline wrote for a generator."""
+    if method in BASELINES:
+        return pd.read_parquet(paths.TRAIN), "balanced" if method == "class_weight" else None
+    return pd.read_parquet(paths.augmented(method)).drop(columns=PROVENANCE), None

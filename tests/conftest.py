@@ -10,12 +10,19 @@ from pathlib import Path
 import pytest
 import yaml
 
+# First: it pins the numeric kernels before numpy loads, as every entry point does (numpy loaded first picks the
+# CPU's own, and a flow run in this process then writes other bytes than `dvc repro`).
+import augmentation  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("DVC_NO_ANALYTICS", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # OpenMP pools (boosted trees) oversubscribe on 2 shared cores
+# The flows' per-generator tasks on threads: the suite's own workers already fill the cores, and each flow run's
+# process pool would import everything again. tests/test_pipeline.py runs the default process pool and Dask.
+os.environ.setdefault("OVERSAMPLE_RUNNER", "threads")
 
 # Small enough to run in seconds, large enough that every generator has minority rows to work with. The decision
 # (recommend) and the scorecard run at their smallest settings: the tests that use them check that they run and

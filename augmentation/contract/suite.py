@@ -16,6 +16,7 @@ import functools
 import json
 import logging
 import os
+import threading
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -164,11 +165,11 @@ def validate_frame(df: pd.DataFrame, suite: dict, *, name: str) -> ContractResul
             f"{name}: expected a pandas DataFrame, got {type(df).__name__}",
             "pass the rows as a pandas.DataFrame",
         )
-    gx_suite = _build_suite(suite, source="the suite passed to validate_frame")
-    batch_definition = _batch_definition()
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": df})
-    # SUMMARY is the cheapest format that still returns partial_unexpected_list.
-    outcome = batch.validate(gx_suite, result_format="SUMMARY")
+    with _ONE_AT_A_TIME:  # the process's one context is not made for threads (a flow's thread runner)
+        gx_suite = _build_suite(suite, source="the suite passed to validate_frame")
+        batch = _batch_definition().get_batch(batch_parameters={"dataframe": df})
+        # SUMMARY is the cheapest format that still returns partial_unexpected_list.
+        outcome = batch.validate(gx_suite, result_format="SUMMARY")
     present = {str(c) for c in df.columns}
     failures: list[ContractFailure] = []
     reported_missing: set[str] = set()
@@ -227,6 +228,9 @@ def _build_suite(data: Any, *, source: str):
         raise ConfigError(f"{source} names expectation type(s) Great Expectations does not know: {dropped}",
                           "fix the name (e.g. expect_column_values_to_be_between) or remove that expectation")
     return suite
+
+
+_ONE_AT_A_TIME = threading.Lock()
 
 
 @functools.lru_cache(maxsize=1)

@@ -53,51 +53,68 @@ def capped(rows: pd.DataFrame, target: str, max_rows: int, *, seed: int) -> pd.D
     return kept.sort_index()
 
 
+def method_names(generators: Sequence[str], *, threshold: bool) -> tuple[str, ...]:
+    """Every method the evaluation scores, in report order: the baselines, ``threshold`` (with an objective), the
+    generators."""
+    return (*BASELINES, *(["threshold"] if threshold else []), *generators)
+
+
 def evaluate_methods(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *, generators: Sequence[str],
                      synthetic_rows: SyntheticRows, learners: Mapping[str, dict], repeats: int = 3,
                      threshold: float = 0.5, seed: int = 0, objective: Objective | None = None,
                      max_rows: int | None = None, progress: Callable[[str], None] | None = None) -> dict:
-    """``{method: {learner: {metric: {mean, std, min, max}}}}`` for the baselines and each generator.
+    """``{method: {learner: {metric: {mean, std, min, max}}}}`` for the baselines and each generator
+    (:func:`evaluate_method` for each of :func:`method_names`)."""
+    results = {}
+    for method in method_names(generators, threshold=objective is not None):
+        results[method] = evaluate_method(method, train, test, spec, generators=generators,
+                                          synthetic_rows=synthetic_rows, learners=learners, repeats=repeats,
+                                          threshold=threshold, seed=seed, objective=objective, max_rows=max_rows)
+        if progress:
+            progress(method)
+    return results
+
+
+def evaluate_method(method: str, train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *,
+                    generators: Sequence[str], synthetic_rows: SyntheticRows | None, learners: Mapping[str, dict],
+                    repeats: int = 3, threshold: float = 0.5, seed: int = 0, objective: Objective | None = None,
+                    max_rows: int | None = None) -> dict:
+    """``{learner: {metric: {mean, std, min, max}}}`` of one method: a baseline (``none``, ``class_weight``),
+    ``threshold`` or one of ``generators`` (its rows from ``synthetic_rows``). Every seed is derived from ``seed``,
+    the method, the learner and the repeat, so one method's numbers do not depend on which others are evaluated.
 
     ``max_rows``: each learner trains on a stratified sample (seeded per method and repeat) of at most that many
     of its rows (the real training rows, plus the synthetic ones for a generator); the hold-out stays whole.
 
-    With an ``objective``, also ``threshold``: no resampling, the decision threshold tuned for the objective on
+    ``threshold`` needs an ``objective``: no resampling, the decision threshold tuned for the objective on
     inner folds of the training part (the strongest baseline for every thresholded metric). Brier score and log
     loss of a model trained on a rebalanced ratio are computed on its probabilities corrected to the real prior.
     """
     real_rate = float(train[spec.target].mean())
-    methods = (*BASELINES, *(["threshold"] if objective is not None else []), *generators)
-    results = {}
-    for method in methods:
-        runs: dict[str, list[dict]] = {learner: [] for learner in learners}
-        for repeat in range(repeats):
-            rows = train
-            if method in generators:
-                rows = pd.concat([train, synthetic_rows(method, repeat)], ignore_index=True)
-            if max_rows is not None and len(rows) > max_rows:
-                rows = capped(rows, spec.target, max_rows, seed=derive_seed(seed, "max_rows", method, repeat))
-            for learner, learner_params in learners.items():
-                model = make_model(learner, numeric=spec.numeric(rows), categorical=list(spec.categorical),
-                                   params=learner_params,
-                                   class_weight="balanced" if method == "class_weight" else None,
-                                   random_state=derive_seed(seed, "learner", learner, repeat))
-                cut = threshold
-                if method == "threshold":
-                    model = tuned_threshold(model, objective, seed=derive_seed(seed, "threshold", learner, repeat))
-                model.fit(rows[spec.features(rows)], rows[spec.target])
-                if method == "threshold":
-                    cut, model = float(model.best_threshold_), model.estimator_
-                proba = model.predict_proba(test[spec.features(test)])[:, 1]
-                calibrated = proba
-                if method == "class_weight" or method in generators:  # trained on a rebalanced ratio
-                    trained_rate = 0.5 if method == "class_weight" else float(rows[spec.target].mean())
-                    calibrated = prior_correct(proba, trained_rate, real_rate)
-                runs[learner].append(score_predictions(test[spec.target], proba, threshold=cut,
-                                                       calibrated=calibrated))
-        results[method] = {learner: summarize(scores) for learner, scores in runs.items()}
-        if progress:
-            progress(method)
-        log.info("%s: %s", method, ", ".join(f"{name} AUC {r['roc_auc']['mean']:.3f}"
-                                               for name, r in results[method].items()))
-    return results
+    runs: dict[str, list[dict]] = {learner: [] for learner in learners}
+    for repeat in range(repeats):
+        rows = train
+        if method in generators:
+            rows = pd.concat([train, synthetic_rows(method, repeat)], ignore_index=True)
+        if max_rows is not None and len(rows) > max_rows:
+            rows = capped(rows, spec.target, max_rows, seed=derive_seed(seed, "max_rows", method, repeat))
+        for learner, learner_params in learners.items():
+            model = make_model(learner, numeric=spec.numeric(rows), categorical=list(spec.categorical),
+                               params=learner_params,
+                               class_weight="balanced" if method == "class_weight" else None,
+                               random_state=derive_seed(seed, "learner", learner, repeat))
+            cut = threshold
+            if method == "threshold":
+                model = tuned_threshold(model, objective, seed=derive_seed(seed, "threshold", learner, repeat))
+            model.fit(rows[spec.features(rows)], rows[spec.target])
+            if method == "threshold":
+                cut, model = float(model.best_threshold_), model.estimator_
+            proba = model.predict_proba(test[spec.features(test)])[:, 1]
+            calibrated = proba
+            if method == "class_weight" or method in generators:  # trained on a rebalanced ratio
+                trained_rate = 0.5 if method == "class_weight" else float(rows[spec.target].mean())
+                calibrated = prior_correct(proba, trained_rate, real_rate)
+            runs[learner].append(score_predictions(test[spec.target], proba, threshold=cut, calibrated=calibrated))
+    result = {learner: summarize(scores) for learner, scores in runs.items()}
+    log.info("%s: %s", method, ", ".join(f"{name} AUC {r['roc_auc']['mean']:.3f}" for name, r in result.items()))
+    return result

@@ -1,7 +1,9 @@
 """Benchmark: the whole retraining flow (`oversample run`) at a size, per runner: wall time, CPU use, peak memory.
 
 Run:  OMP_NUM_THREADS=1 .venv/bin/python docs/bench_flow.py --rows 200000 [--runner processes,threads]
-      [--methods smote,scm] [--out docs/scale_flow.json]
+      [--workers N] [--methods smote,scm] [--out docs/scale_flow.json]
+
+``--runner threads --workers 1`` runs the tasks one at a time: the paired baseline for the fan-out.
 
 Each run is `oversample run --runner R` in a scratch copy of the project (its own git and DVC repo, a temporary
 Prefect server), with ``simulate.rows`` set. Wall time and CPU time (the run and every process it started) are
@@ -42,7 +44,27 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def measure(rows: int, runner: str, methods: list[str] | None) -> dict:
+def phase_seconds(log: str) -> dict[str, float]:
+    """Seconds of the run's phases, from the timestamps of Prefect's log lines: up to the ``generators`` subflow
+    (server start, ingest, validate, split), the subflow (every per-generator task), ``recommend``, and the rest
+    (report, DVC, the version)."""
+    import re
+    from datetime import datetime
+
+    def at(pattern: str, last: bool = False) -> float | None:
+        found = re.findall(r"^(\d\d:\d\d:\d\d\.\d+) \|.*" + pattern, log, flags=re.M)
+        return datetime.strptime(found[-1 if last else 0], "%H:%M:%S.%f").timestamp() if found else None
+
+    marks = [at(r"Beginning flow run"), at(r"Beginning subflow run"), at(r"generators \d+/\d+ done", last=True),
+             at(r"Task run 'recommend-[^']*' - Finished"), at(r"Finished in state", last=True)]
+    if None in marks:
+        return {}
+    names = ("before the subflow", "generators subflow", "recommend", "report and DVC")
+    spans = [(b - a) % 86400 for a, b in zip(marks, marks[1:], strict=False)]  # % a day: past midnight
+    return {name: round(span, 1) for name, span in zip(names, spans, strict=True)}
+
+
+def measure(rows: int, runner: str, methods: list[str] | None, workers: int | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"flow-{rows}-") as scratch:
         project = copy_project(Path(scratch) / "project")
         params = yaml.safe_load((project / "params.yaml").read_text())
@@ -54,19 +76,26 @@ def measure(rows: int, runner: str, methods: list[str] | None) -> dict:
                "DVC_SITE_CACHE_DIR": str(Path(scratch) / "dvc-site-cache")}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start, peak = time.monotonic(), 0
-        child = psutil.Popen([str(Path(sys.executable).parent / "oversample"), "run", "--runner", runner],
-                             cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        while child.poll() is None:
-            peak = max(peak, tree_rss(child))
-            time.sleep(0.5)
+        log = Path(scratch) / "run.log"  # a file, not a pipe: a full pipe would stop the run
+        with log.open("w") as out:
+            command = [str(Path(sys.executable).parent / "oversample"), "run", "--runner", runner]
+            child = psutil.Popen(command + (["--workers", str(workers)] if workers else []),
+                                 cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT)
+            while child.poll() is None:
+                peak = max(peak, tree_rss(child))
+                time.sleep(0.5)
         wall = time.monotonic() - start
         if child.returncode != 0:
-            raise SystemExit(f"oversample run --runner {runner} failed:\n{child.stderr.read().decode()[-3000:]}")
+            raise SystemExit(f"oversample run --runner {runner} failed:\n{log.read_text()[-3000:]}")
+        phases = phase_seconds(log.read_text())
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    result = {"rows": rows, "runner": runner, "methods": params["generators"]["methods"],
+    code = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+                          text=True).stdout.strip()
+    result = {"code": code, "rows": rows, "runner": runner, "workers": workers,
+              "methods": params["generators"]["methods"],
               "wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1), "cpu_percent": round(100 * cpu / wall),
-              "peak_mb": round(peak / 2**20)}
+              "peak_mb": round(peak / 2**20), "phases": phases}
     print(json.dumps(result), flush=True)
     return result
 
@@ -76,6 +105,7 @@ def main() -> None:
     parser.add_argument("--rows", default="20000", help="comma-separated sizes")
     parser.add_argument("--runner", default="processes", help="comma-separated runners (flows/runners.py)")
     parser.add_argument("--methods", default="", help="generators (default: params.yaml's)")
+    parser.add_argument("--workers", type=int, default=None, help="the runner's workers (default: the cores, max 4)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs/scale_flow.json")
     args = parser.parse_args()
     methods = [m for m in args.methods.split(",") if m] or None
@@ -83,7 +113,7 @@ def main() -> None:
     report.update(machine=machine(), command="python docs/bench_flow.py " + " ".join(sys.argv[1:]))
     for rows in [int(r) for r in args.rows.split(",")]:
         for runner in args.runner.split(","):
-            report["results"].append(measure(rows, runner, methods))
+            report["results"].append(measure(rows, runner, methods, args.workers))
             args.out.write_text(json.dumps(report, indent=2) + "\n")
 
 

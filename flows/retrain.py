@@ -34,12 +34,12 @@ from tasks import (
 from tasks.params import DEFAULT_PARAMS
 from tasks.stage import Progress
 
-# dvc.yaml's stages in order. The per-generator ones run one task per method (and one per baseline), side by side
-# on the "generators" subflow's task runner (flows/runners.py); each stage's combine then writes its files, as its
-# run() does under `dvc repro`.
+# dvc.yaml's stages in order. The per-generator ones run one task per method (and one per baseline; the decision:
+# one per option group), side by side on the "generators" subflow's task runner (flows/runners.py); each stage's
+# combine then writes its files, as its run() does under `dvc repro`.
 BEFORE = [ingest, validate, split]
-PER_METHOD = [fit, synthesize, causal, fairness, evaluate]
-AFTER = [recommend, report]
+PER_METHOD = [fit, synthesize, causal, fairness, evaluate, recommend]
+AFTER = [report]
 STAGES = [*BEFORE, *PER_METHOD, *AFTER]
 
 
@@ -76,10 +76,11 @@ REFERENCE_TASK = _stage_task(_in_run_folder(_reference), "causal-reference")
 
 @flow(name="generators")
 @fails_cleanly
-def per_generator(p, folder: str) -> dict:
+def per_generator(p, folder: str) -> None:
     """Fit, synthesize, check (causal, fairness) and evaluate, one task per method, side by side; each task starts
     when the ones it needs have finished (a generator's checks wait for its rows, not for the other generators').
-    Then each stage's combine writes its files. Returns ``{stage: [written paths]}``."""
+    Each stage's combine then writes its files. Then the decision's validation, one task per option group (it
+    needs every generator's verdict), and its combine."""
     t, gens = PER_METHOD_TASKS, list(p.generators.methods)
     reference = REFERENCE_TASK.submit(folder, p, "")
     futures = {"fit": {m: t["fit"].submit(folder, p, m) for m in gens}}
@@ -91,18 +92,27 @@ def per_generator(p, folder: str) -> dict:
                            for m in evaluate.methods(p)}
     futures["causal"] = {m: t["causal"].submit(folder, p, m, (reference,), wait_for=[rows[m]])
                          for m in causal.methods(p)}
+    _finish(p, futures, extra={reference: "causal reference"})
+    if causal.methods(p):
+        reference.result()  # a failed reference: its own error, not the causal tasks'
+    for stage in (fit, synthesize, causal, fairness, evaluate):  # the first failure in stage order: a failed
+        _combine(stage, p, futures[_name(stage)])                 # generator's own error, not its dependents'
+    decision = {"recommend": {g: t["recommend"].submit(folder, p, g) for g in recommend.methods(p)}}
+    _finish(p, decision)
+    _combine(recommend, p, decision["recommend"])
+
+
+def _finish(p, futures: dict, extra: dict | None = None) -> None:
+    """Wait for every task, logging each one's end with the count and the time left."""
     labels = {f: f"{name} {m}" for name, level in futures.items() for m, f in level.items()}
-    labels[reference] = "causal reference"
+    labels.update(extra or {})
     tracker = Progress("generators", len(labels))
     for done in as_completed(list(labels)):
         tracker.finished(labels[done])
-    written = {}
-    for stage in PER_METHOD:  # the first failure in stage order: a failed generator's own error, not its dependents'
-        name = _name(stage)
-        if stage is causal:
-            reference.result()
-        written[name] = stage.combine(p, {m: f.result() for m, f in futures[name].items()})
-    return written
+
+
+def _combine(stage, p, futures: dict) -> None:
+    stage.combine(p, {m: f.result() for m, f in futures.items()})
 
 
 def run_stages(p, folder: Path, *, skip_ingest: bool = False, runner: str = DEFAULT_RUNNER,

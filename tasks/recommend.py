@@ -13,14 +13,13 @@ import pandas as pd
 
 from augmentation import generators
 from augmentation.data import io
-from augmentation.evaluation.decision import recommend
+from augmentation.evaluation.decision import decide, option_groups, validate_group
 from tasks import gates, paths, stage
 from tasks.params import Params
 
 
-def run(p: Params) -> list[str]:
-    """Choose per learner among none, threshold, class_weight and the generators that passed every gate."""
-    train, test = pd.read_parquet(paths.TRAIN), pd.read_parquet(paths.TEST)
+def _options(p: Params) -> tuple[list[str], dict, object]:
+    """The generators that passed every gate, why the others were left out, and the map their rows are held to."""
     verdicts = gates.verdicts(p)
     eligible = [m for m in p.generators.methods if verdicts[m]["passed"]]
     left_out = {m: {k: v for k, v in verdicts[m].items() if k != "passed"} for m in p.generators.methods
@@ -32,12 +31,32 @@ def run(p: Params) -> list[str]:
                                                   or any(generators.needs_map(m) for m in eligible)):
         from tasks.causal import load_map
         the_map = load_map(p.data.graph)
+    return eligible, left_out, the_map
+
+
+def _shared(p: Params, the_map) -> dict:
+    return dict(learners=p.evaluate.learners, objective=p.recommend.objective(), seed=p.seed,
+                generator_params=p.generators.params, causal_map=the_map, constraints=p.constraints.mode)
+
+
+def methods(p: Params) -> list[str]:
+    """The option groups validated apart (the flow runs them side by side): the baselines, each eligible generator."""
+    return option_groups(_options(p)[0])
+
+
+def run_one(p: Params, group: str) -> dict:
+    """One option group's out-of-fold predictions on the training part, per learner."""
     log = stage.logger(__name__)
-    decisions = recommend(train, test, p.data.spec(), learners=p.evaluate.learners, generators=eligible,
-                          objective=p.recommend.objective(), folds=p.recommend.folds, seed=p.seed,
-                          generator_params=p.generators.params, causal_map=the_map, constraints=p.constraints.mode,
-                          n_bootstrap=p.recommend.bootstrap,
-                          progress=lambda what: log.info("validated %s", what))
+    return validate_group(group, pd.read_parquet(paths.TRAIN), p.data.spec(), folds=p.recommend.folds,
+                          progress=lambda what: log.info("validated %s", what), **_shared(p, _options(p)[2]))
+
+
+def combine(p: Params, validated: dict[str, dict]) -> list[str]:
+    """Choose per learner among the validated options, prove the choice once on the hold-out, write the decision."""
+    train, test = pd.read_parquet(paths.TRAIN), pd.read_parquet(paths.TEST)
+    eligible, left_out, the_map = _options(p)
+    decisions = decide(train, test, p.data.spec(), validated, generators=eligible, n_bootstrap=p.recommend.bootstrap,
+                       **_shared(p, the_map))
     best = max(decisions, key=lambda learner: _signed(decisions[learner], p.recommend.metric))
     result = {"metric": p.recommend.metric, "objective": p.recommend.model_dump(), "folds": p.recommend.folds,
               "constraints": p.constraints.mode if the_map is not None else "no causal map",
@@ -45,8 +64,13 @@ def run(p: Params) -> list[str]:
               "best_learner": best,
               "headline": headline(best, decisions, p.recommend.metric)}
     io.write_json(result, paths.DECISION)
-    log.info("decision: %s", result["headline"])
+    stage.logger(__name__).info("decision: %s", result["headline"])
     return [str(paths.DECISION)]
+
+
+def run(p: Params) -> list[str]:
+    """Choose per learner among none, threshold, class_weight and the generators that passed every gate."""
+    return combine(p, stage.each_method(p, methods(p), run_one, "recommend"))
 
 
 def headline(best: str, decisions: dict, metric: str) -> str:

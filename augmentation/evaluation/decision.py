@@ -429,12 +429,46 @@ def _number(value: float, sign: str = "") -> str:
     return f"{value:{sign}.2g}" if abs(value) < 0.001 else f"{value:{sign}.4g}"
 
 
-def recommend(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *, learners: Mapping[str, dict],
-              generators: Sequence[str], objective: Objective, folds: int = 3, seed: int = 0,
-              generator_params: Mapping[str, dict] | None = None, causal_map=None, constraints: str = "off",
-              progress: Callable[[str], None] | None = None, n_bootstrap: int = 400) -> dict:
-    """Per learner: validate every option on the training part, choose, then score the choice and its baseline once
-    on the hold-out. ``test`` is touched only by that last step."""
+BASELINE_GROUP = "baselines"
+
+
+def option_groups(generators: Sequence[str]) -> list[str]:
+    """The options validated together: the baselines (none, threshold, class_weight), then each generator (with
+    and without a threshold: they share its synthetic rows, fold by fold, for every learner)."""
+    return [BASELINE_GROUP, *generators]
+
+
+def validate_group(group: str, train: pd.DataFrame, spec: TableSpec, *, learners: Mapping[str, dict],
+                   objective: Objective, folds: int = 3, seed: int = 0,
+                   generator_params: Mapping[str, dict] | None = None, causal_map=None, constraints: str = "off",
+                   progress: Callable[[str], None] | None = None) -> dict:
+    """One group's out-of-fold predictions on the training part, per learner: ``{learner: {"validated": {option:
+    Predictions}, "failed": {option: reason}}}``. Every seed comes from ``seed``, the fold, the learner and the
+    option, so a group's predictions do not depend on which other groups are validated, or where."""
+    real_rate = float(train[spec.target].mean())
+    cache = _Shared()
+    out = {}
+    for learner, params in learners.items():
+        options = candidates(spec, train, learner=learner, learner_params=params,
+                             generators=[] if group == BASELINE_GROUP else [group], objective=objective,
+                             generator_params=generator_params, causal_map=causal_map, constraints=constraints,
+                             cache=cache)
+        if group != BASELINE_GROUP:
+            options = [o for o in options if o.name in (group, group + TUNED)]
+        on_step = (lambda name, learner=learner: progress(f"{learner} {name}")) if progress else None
+        failed: dict[str, str] = {}
+        validated = validate_options(train, spec, options, folds=folds, seed=seed, real_rate=real_rate,
+                                     progress=on_step, failed=failed)
+        out[learner] = {"validated": validated, "failed": failed}
+    return out
+
+
+def decide(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, validated_groups: Mapping[str, dict], *,
+           learners: Mapping[str, dict], generators: Sequence[str], objective: Objective, seed: int = 0,
+           generator_params: Mapping[str, dict] | None = None, causal_map=None, constraints: str = "off",
+           n_bootstrap: int = 400) -> dict:
+    """Per learner: choose among the validated options (:func:`validate_group` for each of :func:`option_groups`),
+    then score the choice and its baseline once on the hold-out. ``test`` is touched only by that last step."""
     real_rate = float(train[spec.target].mean())
     cache = _Shared()
     out = {}
@@ -442,10 +476,12 @@ def recommend(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *, learn
         options = candidates(spec, train, learner=learner, learner_params=params, generators=generators,
                              objective=objective, generator_params=generator_params, causal_map=causal_map,
                              constraints=constraints, cache=cache)
-        on_step = (lambda name, learner=learner: progress(f"{learner} {name}")) if progress else None
+        merged: dict[str, Predictions] = {}
         failed: dict[str, str] = {}
-        validated = validate_options(train, spec, options, folds=folds, seed=seed, real_rate=real_rate,
-                                     progress=on_step, failed=failed)
+        for group in option_groups(generators):
+            merged.update(validated_groups[group][learner]["validated"])
+            failed.update(validated_groups[group][learner]["failed"])
+        validated = {o.name: merged[o.name] for o in options if o.name in merged}  # the options' own order
         decision = choose(train[spec.target].to_numpy(), validated, objective, seed=seed, n_bootstrap=n_bootstrap,
                           failed=failed)
         by_name = {o.name: o for o in options}
@@ -460,6 +496,20 @@ def recommend(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *, learn
         decision["sentence"] = sentence(learner, decision)
         out[learner] = decision
     return out
+
+
+def recommend(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *, learners: Mapping[str, dict],
+              generators: Sequence[str], objective: Objective, folds: int = 3, seed: int = 0,
+              generator_params: Mapping[str, dict] | None = None, causal_map=None, constraints: str = "off",
+              progress: Callable[[str], None] | None = None, n_bootstrap: int = 400) -> dict:
+    """Per learner: validate every option on the training part, choose, then score the choice and its baseline once
+    on the hold-out (:func:`validate_group` for each group, one after another, then :func:`decide`)."""
+    shared = dict(generator_params=generator_params, causal_map=causal_map, constraints=constraints)
+    groups = {group: validate_group(group, train, spec, learners=learners, objective=objective, folds=folds,
+                                    seed=seed, progress=progress, **shared)
+              for group in option_groups(generators)}
+    return decide(train, test, spec, groups, learners=learners, generators=generators, objective=objective,
+                  seed=seed, n_bootstrap=n_bootstrap, **shared)
 
 
 def reliability(y, proba, bins: int = 10) -> dict:

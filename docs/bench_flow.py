@@ -46,8 +46,8 @@ def tree_rss(process: psutil.Process) -> int:
 
 def phase_seconds(log: str) -> dict[str, float]:
     """Seconds of the run's phases, from the timestamps of Prefect's log lines: up to the ``generators`` subflow
-    (server start, ingest, validate, split), the subflow (every per-generator task), ``recommend``, and the rest
-    (report, DVC, the version)."""
+    (server start, ingest, validate, split), its per-generator tasks (fit … evaluate), its decision tasks
+    (recommend's option groups) and combine, and the rest (report, DVC, the version)."""
     import re
     from datetime import datetime
 
@@ -55,11 +55,12 @@ def phase_seconds(log: str) -> dict[str, float]:
         found = re.findall(r"^(\d\d:\d\d:\d\d\.\d+) \|.*" + pattern, log, flags=re.M)
         return datetime.strptime(found[-1 if last else 0], "%H:%M:%S.%f").timestamp() if found else None
 
-    marks = [at(r"Beginning flow run"), at(r"Beginning subflow run"), at(r"generators \d+/\d+ done", last=True),
-             at(r"Task run 'recommend-[^']*' - Finished"), at(r"Finished in state", last=True)]
+    marks = [at(r"Beginning flow run"), at(r"Beginning subflow run"),
+             at(r"generators \d+/\d+ done: (?:fit|synthesize|causal|fairness|evaluate) ", last=True),
+             at(r"Flow run '[^']*' - Finished in state", last=False), at(r"Finished in state", last=True)]
     if None in marks:
         return {}
-    names = ("before the subflow", "generators subflow", "recommend", "report and DVC")
+    names = ("before the subflow", "per-generator tasks", "decision", "report and DVC")
     spans = [(b - a) % 86400 for a, b in zip(marks, marks[1:], strict=False)]  # % a day: past midnight
     return {name: round(span, 1) for name, span in zip(names, spans, strict=True)}
 

@@ -92,17 +92,18 @@ def per_generator(p, folder: str) -> None:
                            for m in evaluate.methods(p)}
     futures["causal"] = {m: t["causal"].submit(folder, p, m, (reference,), wait_for=[rows[m]])
                          for m in causal.methods(p)}
-    _finish(p, futures, extra={reference: "causal reference"})
+    _finish(futures, extra={reference: "causal reference"})
     if causal.methods(p):
         reference.result()  # a failed reference: its own error, not the causal tasks'
-    for stage in (fit, synthesize, causal, fairness, evaluate):  # the first failure in stage order: a failed
-        _combine(stage, p, futures[_name(stage)])                 # generator's own error, not its dependents'
-    decision = {"recommend": {g: t["recommend"].submit(folder, p, g) for g in recommend.methods(p)}}
-    _finish(p, decision)
-    _combine(recommend, p, decision["recommend"])
+    # The first failure in stage order: a failed generator's own error, not its dependents'.
+    for stage in (fit, synthesize, causal, fairness, evaluate):
+        _combine(stage, p, futures[_name(stage)])
+    futures = {"recommend": {g: t["recommend"].submit(folder, p, g) for g in recommend.methods(p)}}
+    _finish(futures)
+    _combine(recommend, p, futures["recommend"])
 
 
-def _finish(p, futures: dict, extra: dict | None = None) -> None:
+def _finish(futures: dict, extra: dict | None = None) -> None:
     """Wait for every task, logging each one's end with the count and the time left."""
     labels = {f: f"{name} {m}" for name, level in futures.items() for m, f in level.items()}
     labels.update(extra or {})

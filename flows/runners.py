@@ -1,7 +1,8 @@
 """Where a flow's per-generator tasks run: threads or processes on this machine, or a Dask cluster.
 
 Every runner gives the same bytes: each task's work is seeded by the run's seed and its own method, never by
-where or in which order it runs (tests/test_runners.py runs the pipeline on a 2-worker Dask cluster).
+where or in which order it runs (tests/test_pipeline.py runs the pipeline on a process pool and on a 2-worker
+Dask cluster).
 """
 
 from __future__ import annotations

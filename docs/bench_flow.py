@@ -47,7 +47,7 @@ def tree_rss(process: psutil.Process) -> int:
 def phase_seconds(log: str) -> dict[str, float]:
     """Seconds of the run's phases, from the timestamps of Prefect's log lines: up to the ``generators`` subflow
     (server start, ingest, validate, split), its per-generator tasks (fit … evaluate), its decision tasks
-    (recommend's option groups) and combine, and the rest (report, DVC, the version)."""
+    (recommend's option groups, one per outer fold) and combine, and the rest (report, DVC, the version)."""
     import re
     from datetime import datetime
 

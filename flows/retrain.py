@@ -35,8 +35,8 @@ from tasks.params import DEFAULT_PARAMS
 from tasks.stage import Progress
 
 # dvc.yaml's stages in order. The per-generator ones run one task per method (and one per baseline; the decision:
-# one per option group), side by side on the "generators" subflow's task runner (flows/runners.py); each stage's
-# combine then writes its files, as its run() does under `dvc repro`.
+# one per option group and outer fold), side by side on the "generators" subflow's task runner (flows/runners.py);
+# each stage's combine then writes its files, as its run() does under `dvc repro`.
 BEFORE = [ingest, validate, split]
 PER_METHOD = [fit, synthesize, causal, fairness, evaluate, recommend]
 AFTER = [report]
@@ -79,8 +79,8 @@ REFERENCE_TASK = _stage_task(_in_run_folder(_reference), "causal-reference")
 def per_generator(p, folder: str) -> None:
     """Fit, synthesize, check (causal, fairness) and evaluate, one task per method, side by side; each task starts
     when the ones it needs have finished (a generator's checks wait for its rows, not for the other generators').
-    Each stage's combine then writes its files. Then the decision's validation, one task per option group (it
-    needs every generator's verdict), and its combine."""
+    Each stage's combine then writes its files. Then the decision's validation, one task per option group and outer
+    fold (it needs every generator's verdict), and its combine."""
     t, gens = PER_METHOD_TASKS, list(p.generators.methods)
     reference = REFERENCE_TASK.submit(folder, p, "")
     futures = {"fit": {m: t["fit"].submit(folder, p, m) for m in gens}}

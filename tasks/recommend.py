@@ -13,7 +13,7 @@ import pandas as pd
 
 from augmentation import generators
 from augmentation.data import io
-from augmentation.evaluation.decision import decide, option_groups, validate_group
+from augmentation.evaluation.decision import decide, join_group, option_groups, validate_group_fold
 from tasks import gates, paths, stage
 from tasks.params import Params
 
@@ -40,22 +40,33 @@ def _shared(p: Params, the_map) -> dict:
 
 
 def methods(p: Params) -> list[str]:
-    """The option groups validated apart (the flow runs them side by side): the baselines, each eligible generator."""
-    return option_groups(_options(p)[0])
+    """The validation's pieces, run apart (the flow runs them side by side): each option group (the baselines, each
+    eligible generator) on each outer fold, ``<group>-fold<k>``."""
+    return [_piece(group, k) for group in option_groups(_options(p)[0]) for k in range(p.recommend.folds)]
 
 
-def run_one(p: Params, group: str) -> dict:
-    """One option group's out-of-fold predictions on the training part, per learner."""
+def _piece(group: str, fold: int) -> str:
+    return f"{group}-fold{fold + 1}"
+
+
+def run_one(p: Params, piece: str) -> dict:
+    """One option group's predictions on one outer fold's validation rows, per learner."""
+    group, _, fold = piece.rpartition("-fold")
     log = stage.logger(__name__)
-    return validate_group(group, pd.read_parquet(paths.TRAIN), p.data.spec(), folds=p.recommend.folds,
-                          progress=lambda what: log.info("validated %s", what), **_shared(p, _options(p)[2]))
+    return validate_group_fold(group, int(fold) - 1, pd.read_parquet(paths.TRAIN), p.data.spec(),
+                               folds=p.recommend.folds, progress=lambda what: log.info("validated %s", what),
+                               **_shared(p, _options(p)[2]))
 
 
 def combine(p: Params, validated: dict[str, dict]) -> list[str]:
-    """Choose per learner among the validated options, prove the choice once on the hold-out, write the decision."""
+    """Join each group's folds, choose per learner among the validated options, prove the choice once on the
+    hold-out, write the decision."""
     train, test = pd.read_parquet(paths.TRAIN), pd.read_parquet(paths.TEST)
     eligible, left_out, the_map = _options(p)
-    decisions = decide(train, test, p.data.spec(), validated, generators=eligible, n_bootstrap=p.recommend.bootstrap,
+    groups = {group: join_group(train, p.data.spec(), [validated[_piece(group, k)] for k in range(p.recommend.folds)],
+                                seed=p.seed)
+              for group in option_groups(eligible)}
+    decisions = decide(train, test, p.data.spec(), groups, generators=eligible, n_bootstrap=p.recommend.bootstrap,
                        **_shared(p, the_map))
     best = max(decisions, key=lambda learner: _signed(decisions[learner], p.recommend.metric))
     result = {"metric": p.recommend.metric, "objective": p.recommend.model_dump(), "folds": p.recommend.folds,

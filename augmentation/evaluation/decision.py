@@ -314,13 +314,8 @@ def _score(y, pred: Predictions, metric: str, objective: Objective, index: np.nd
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * (len(index) - n_pos)))
 
 
-def validate_options(train: pd.DataFrame, spec: TableSpec, options: Sequence[Candidate], *, folds: int, seed: int,
-                     real_rate: float, progress: Callable[[str], None] | None = None,
-                     failed: dict[str, str] | None = None) -> dict[str, Predictions]:
-    """Out-of-fold predictions of every option on the training part (the same folds for all).
-
-    With a ``failed`` dict, an option that cannot be fitted on some fold (e.g. a tree that predicts one constant,
-    so no threshold can be tuned) is left out and its reason recorded there; ``none`` must always work."""
+def outer_folds(train: pd.DataFrame, spec: TableSpec, *, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The validation's outer folds, ``(fit rows, validation rows)``: the same for every option and learner."""
     from sklearn.model_selection import StratifiedKFold
 
     y = train[spec.target].to_numpy()
@@ -328,26 +323,66 @@ def validate_options(train: pd.DataFrame, spec: TableSpec, options: Sequence[Can
     if n_minority < 2 * folds:
         raise DataError(f"{n_minority} minority training rows are too few for {folds}-fold validation with "
                         "inner folds", "lower recommend.folds (at least 2), or add minority rows")
-    splits = list(StratifiedKFold(folds, shuffle=True, random_state=derive_seed(seed, "recommend")).split(train, y))
-    out = {}
+    return list(StratifiedKFold(folds, shuffle=True, random_state=derive_seed(seed, "recommend")).split(train, y))
+
+
+def validate_fold(train: pd.DataFrame, spec: TableSpec, options: Sequence[Candidate], fold: int, *, folds: int,
+                  seed: int, real_rate: float, keep_going: bool = True,
+                  progress: Callable[[str], None] | None = None) -> dict[str, Predictions | str]:
+    """Every option fitted on outer fold ``fold``'s fit rows and predicting its validation rows: ``{option:
+    Predictions}`` on those rows, or, with ``keep_going``, the reason an option could not be fitted there (e.g. a
+    tree that predicts one constant, so no threshold can be tuned); ``none`` must always work. A fold's seeds come
+    from ``seed`` and the fold alone, so the folds can run anywhere, in any order (:func:`join_folds`)."""
+    fit_idx, val_idx = outer_folds(train, spec, folds=folds, seed=seed)[fold]
+    out: dict[str, Predictions | str] = {}
     for option in options:
-        proba, calibrated, labels = np.empty(len(y)), np.empty(len(y)), np.empty(len(y), dtype=int)
-        thresholds = []
         try:
-            for k, (fit_idx, val_idx) in enumerate(splits):
-                pred, _ = fit_predict(option, train.iloc[fit_idx], train.iloc[val_idx], spec,
-                                      seed=derive_seed(seed, "fold", k), real_rate=real_rate)
-                proba[val_idx], calibrated[val_idx], labels[val_idx] = pred.proba, pred.calibrated, pred.labels
-                thresholds += pred.thresholds
+            out[option.name], _ = fit_predict(option, train.iloc[fit_idx], train.iloc[val_idx], spec,
+                                              seed=derive_seed(seed, "fold", fold), real_rate=real_rate)
         except (ValueError, DataError) as exc:
-            if failed is None or option.name == "none":
+            if not keep_going or option.name == "none":
                 raise
-            failed[option.name] = f"could not be validated ({type(exc).__name__}: {exc})"
+            out[option.name] = f"could not be validated ({type(exc).__name__}: {exc})"
             continue
-        out[option.name] = Predictions(proba, calibrated, labels, thresholds)
         if progress:
-            progress(option.name)
+            progress(f"{option.name} (fold {fold + 1}/{folds})")
     return out
+
+
+def join_folds(train: pd.DataFrame, spec: TableSpec, parts: Sequence[Mapping[str, Predictions | str]], *, seed: int,
+               failed: dict[str, str] | None = None) -> dict[str, Predictions]:
+    """The out-of-fold predictions of every option from its folds' :func:`validate_fold` (``parts``, in fold
+    order); an option that failed on some fold is left out, with its first fold's reason in ``failed``."""
+    splits = outer_folds(train, spec, folds=len(parts), seed=seed)
+    n = len(train)
+    out = {}
+    for name in parts[0]:
+        reasons = [part[name] for part in parts if isinstance(part[name], str)]
+        if reasons:
+            if failed is not None:
+                failed[name] = reasons[0]
+            continue
+        proba, calibrated, labels = np.empty(n), np.empty(n), np.empty(n, dtype=int)
+        thresholds = []
+        for (_, val_idx), part in zip(splits, parts, strict=True):
+            pred = part[name]
+            proba[val_idx], calibrated[val_idx], labels[val_idx] = pred.proba, pred.calibrated, pred.labels
+            thresholds += pred.thresholds
+        out[name] = Predictions(proba, calibrated, labels, thresholds)
+    return out
+
+
+def validate_options(train: pd.DataFrame, spec: TableSpec, options: Sequence[Candidate], *, folds: int, seed: int,
+                     real_rate: float, progress: Callable[[str], None] | None = None,
+                     failed: dict[str, str] | None = None) -> dict[str, Predictions]:
+    """Out-of-fold predictions of every option on the training part (the same folds for all): :func:`validate_fold`
+    for each fold, then :func:`join_folds`.
+
+    With a ``failed`` dict, an option that cannot be fitted on some fold is left out and its reason recorded there;
+    without one, its error is raised; ``none`` must always work."""
+    parts = [validate_fold(train, spec, options, k, folds=folds, seed=seed, real_rate=real_rate,
+                           keep_going=failed is not None, progress=progress) for k in range(folds)]
+    return join_folds(train, spec, parts, seed=seed, failed=failed)
 
 
 def choose(y, validated: Mapping[str, Predictions], objective: Objective, *, seed: int = 0,
@@ -438,13 +473,14 @@ def option_groups(generators: Sequence[str]) -> list[str]:
     return [BASELINE_GROUP, *generators]
 
 
-def validate_group(group: str, train: pd.DataFrame, spec: TableSpec, *, learners: Mapping[str, dict],
-                   objective: Objective, folds: int = 3, seed: int = 0,
-                   generator_params: Mapping[str, dict] | None = None, causal_map=None, constraints: str = "off",
-                   progress: Callable[[str], None] | None = None) -> dict:
-    """One group's out-of-fold predictions on the training part, per learner: ``{learner: {"validated": {option:
-    Predictions}, "failed": {option: reason}}}``. Every seed comes from ``seed``, the fold, the learner and the
-    option, so a group's predictions do not depend on which other groups are validated, or where."""
+def validate_group_fold(group: str, fold: int, train: pd.DataFrame, spec: TableSpec, *, learners: Mapping[str, dict],
+                        objective: Objective, folds: int = 3, seed: int = 0,
+                        generator_params: Mapping[str, dict] | None = None, causal_map=None, constraints: str = "off",
+                        progress: Callable[[str], None] | None = None) -> dict[str, dict[str, Predictions | str]]:
+    """One group's options on one outer fold, per learner (:func:`validate_fold`): ``{learner: {option:
+    Predictions or the reason it failed}}``. Every seed comes from ``seed``, the fold, the learner and the option,
+    so a group's fold does not depend on which other groups or folds are validated, or where; the learners share
+    the group's synthetic rows of the fold (one cache)."""
     real_rate = float(train[spec.target].mean())
     cache = _Shared()
     out = {}
@@ -456,11 +492,28 @@ def validate_group(group: str, train: pd.DataFrame, spec: TableSpec, *, learners
         if group != BASELINE_GROUP:
             options = [o for o in options if o.name in (group, group + TUNED)]
         on_step = (lambda name, learner=learner: progress(f"{learner} {name}")) if progress else None
+        out[learner] = validate_fold(train, spec, options, fold, folds=folds, seed=seed, real_rate=real_rate,
+                                     progress=on_step)
+    return out
+
+
+def join_group(train: pd.DataFrame, spec: TableSpec, parts: Sequence[Mapping[str, Mapping]], *, seed: int = 0
+               ) -> dict:
+    """One group's out-of-fold predictions from its folds (:func:`validate_group_fold`, in fold order), per learner:
+    ``{learner: {"validated": {option: Predictions}, "failed": {option: reason}}}``."""
+    out = {}
+    for learner in parts[0]:
         failed: dict[str, str] = {}
-        validated = validate_options(train, spec, options, folds=folds, seed=seed, real_rate=real_rate,
-                                     progress=on_step, failed=failed)
+        validated = join_folds(train, spec, [part[learner] for part in parts], seed=seed, failed=failed)
         out[learner] = {"validated": validated, "failed": failed}
     return out
+
+
+def validate_group(group: str, train: pd.DataFrame, spec: TableSpec, *, folds: int = 3, seed: int = 0,
+                   **options) -> dict:
+    """One group's out-of-fold predictions on the training part, per learner: each fold, then :func:`join_group`."""
+    return join_group(train, spec, [validate_group_fold(group, k, train, spec, folds=folds, seed=seed, **options)
+                                    for k in range(folds)], seed=seed)
 
 
 def decide(train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, validated_groups: Mapping[str, dict], *,

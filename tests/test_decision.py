@@ -17,9 +17,12 @@ from augmentation.evaluation.decision import (
     Predictions,
     TableSampler,
     candidates,
+    join_folds,
+    outer_folds,
     paired_bootstrap,
     prior_correct,
     recommend,
+    validate_fold,
     validate_options,
 )
 
@@ -61,6 +64,26 @@ def test_copies_of_a_row_never_sit_on_both_sides_of_a_split():
     leaky = pd.DataFrame(X).assign(y=y)
     leaked = validate_options(leaky, SPEC, [options["none"]], folds=3, seed=0, real_rate=float(frame.y.mean()))
     assert roc_auc_score(leaky.y, leaked["none"].proba) > 0.7
+
+
+def test_folds_validated_apart_in_any_order_join_to_the_out_of_fold_predictions():
+    # The flow validates each outer fold as its own task, on whichever worker, in whatever order: joined, every row's
+    # prediction is the one of the model fitted on the other folds (scikit-learn's cross_val_predict, same folds).
+    from sklearn.model_selection import cross_val_predict
+
+    frame = logistic_table(1500)
+    options = candidates(SPEC, frame, learner="logreg", learner_params={}, generators=["random"], objective=Objective())
+    rate = float(frame.y.mean())
+    parts = {k: validate_fold(frame, SPEC, options, k, folds=3, seed=0, real_rate=rate) for k in (2, 0, 1)}
+    joined = join_folds(frame, SPEC, [parts[k] for k in range(3)], seed=0)
+    at_once = validate_options(frame, SPEC, options, folds=3, seed=0, real_rate=rate)
+    assert list(joined) == list(at_once) == [o.name for o in options]
+    for name, pred in joined.items():
+        assert np.array_equal(pred.proba, at_once[name].proba) and pred.thresholds == at_once[name].thresholds
+        assert len(pred.thresholds) == 3
+    expected = cross_val_predict(options[0].build(0), frame[["x0", "x1", "x2"]], frame.y,
+                                 cv=outer_folds(frame, SPEC, folds=3, seed=0), method="predict_proba")[:, 1]
+    np.testing.assert_allclose(joined["none"].proba, expected)
 
 
 def test_where_oversampling_cannot_help_the_answer_is_no_oversampling():

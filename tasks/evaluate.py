@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from augmentation.data import io
+from augmentation.data.table import PROVENANCE
 from augmentation.evaluation.protocol import evaluate_method, generation_seed, method_names
 from tasks import paths, stage
 from tasks.params import Params
@@ -25,6 +26,8 @@ def run_one(p: Params, method: str) -> dict:
     the_map = causal_map(p, train) if method in p.generators.methods else None
 
     def saved_generator_rows(method: str, repeat: int) -> pd.DataFrame:
+        if repeat == 0:  # the synthesize stage's rows, of the same seed: read back, not drawn a second time
+            return pd.read_parquet(paths.synthetic(method)).drop(columns=PROVENANCE)
         return generate_constrained(method, train, p, seed=generation_seed(p.seed, method, repeat),
                                     causal_map=the_map)[0]
 

@@ -136,7 +136,8 @@ def test_the_scorecard_says_how_often_a_perfect_generator_fails_each_gate():
 
     def entry(max_effect_z):
         return {"broken_share": 0.0, "broken": [], "n_hold_real": 3, "passed": True, "max_broken_share": 0.2,
-                "scorecard": {"structure": {"max_shd_increase": shipped.max_shd_increase, "passed": True},
+                "scorecard": {"structure": {"max_shd_increase": shipped.max_shd_increase, "passed": True,
+                                            "allowed_increase": 6, "n_nodes_map": 20},
                               "mechanisms": {"max_ks": shipped.max_mechanism_ks, "alpha": 0.01, "passed": True},
                               "effect": {"max_effect_z": max_effect_z, "passed": True},
                               "counterfactual": {"max_violation": 0.05, "passed": True}}}
@@ -147,6 +148,9 @@ def test_the_scorecard_says_how_often_a_perfect_generator_fails_each_gate():
     assert f"effect (max_effect_z)</td><td>{shipped.max_effect_z}</td><td>{shipped.max_effect_z}</td><td>" \
            f"{effect['worst']:.0%}</td>" in page
     assert "not this run" not in page
+    # the structure gate's margin grows with the map: this run's margin on its own map, beside the calibrated rule
+    assert f"structure (max_shd_increase)</td><td>{shipped.max_shd_increase} per 10 nodes: +6 on this map&#x27;s 20 " \
+           f"nodes</td><td>{shipped.max_shd_increase}</td>" in page
     looser = _scorecard({"scm": entry(9.0)})  # a run with its own threshold: the rate was measured at another
     assert "effect (max_effect_z)</td><td>9.0</td>" in looser and "(at the calibrated threshold, not this run" \
         in looser

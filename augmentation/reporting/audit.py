@@ -271,7 +271,12 @@ def _false_fail_table(causal: Mapping[str, Any], rules: Mapping[str, Any]) -> st
             continue
         same = here is None or calibrated is None or float(here) == float(calibrated)
         note = "" if same else " (at the calibrated threshold, not this run's)"
-        rows.append([f"{gate} ({calibration.THRESHOLDS[gate]})", "" if here is None else here, calibrated,
+        shown = "" if here is None else here
+        structure = rules.get("structure", {})
+        if gate == "structure" and structure.get("allowed_increase") is not None:  # the margin grows with the map
+            shown = (f"{here} per 10 nodes: +{structure['allowed_increase']} on this map's "
+                     f"{structure.get('n_nodes_map')} nodes")
+        rows.append([f"{gate} ({calibration.THRESHOLDS[gate]})", shown, calibrated,
                      f"{rate['worst']:.0%}{note}",
                      ", ".join(f"{d} {v:.0%}" for d, v in rate["per_model"].items())])
     causal_rate = measured["false_fail"].get("causal")

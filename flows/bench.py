@@ -17,6 +17,7 @@ from augmentation.bench.cells import LEARNERS, PROTOCOLS, Cell, cached_cell, cod
 from augmentation.bench.datasets import dataset_label, load_dataset, suite_names
 from augmentation.bench.report import results_frame, write_report
 from augmentation.errors import ConfigError
+from flows.runners import dask_runner
 
 RUNNERS = ("local", "dask")
 
@@ -37,15 +38,6 @@ def dask_cells(cells: list[dict], data_paths: dict[str, str], cache_dir: str, co
     """The cells as Prefect tasks on the flow's task runner (set to Dask by ``bench``)."""
     futures = [bench_cell.submit(c, data_paths[c["dataset"]], cache_dir, code, retry_errors) for c in cells]
     return [f.result() for f in futures]
-
-
-def _dask_runner(address: Optional[str], workers: int, processes: bool):
-    from prefect_dask import DaskTaskRunner
-
-    if address:
-        return DaskTaskRunner(address=address)
-    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": processes,
-                                          "dashboard_address": None})
 
 
 @flow(name="bench", log_prints=True)
@@ -73,7 +65,7 @@ def bench(suite: str = "dev", methods: str = "all", learners: str = "cart,logreg
     else:
         from dataclasses import asdict
 
-        records = dask_cells.with_options(task_runner=_dask_runner(address, workers, processes))(
+        records = dask_cells.with_options(task_runner=dask_runner(address, workers, processes))(
             [asdict(c) for c in cells], data_paths, str(cache), code, retry_errors)
     wall = time.perf_counter() - start
     results = results_frame(records)

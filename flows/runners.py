@@ -42,8 +42,15 @@ def task_runner(runner: str = DEFAULT_RUNNER, workers: Optional[int] = None, add
     if runner == "processes":
         from prefect.task_runners import ProcessPoolTaskRunner
         return ProcessPoolTaskRunner(max_workers=workers)
+    return dask_runner(address, workers)
+
+
+def dask_runner(address: Optional[str], workers: int, processes: bool = True):
+    """Prefect's DaskTaskRunner: the cluster at ``address``, else a local one of ``workers`` single-threaded workers
+    (worker processes, or threads of this process with ``processes=False``)."""
     from prefect_dask import DaskTaskRunner
+
     if address:
         return DaskTaskRunner(address=address)
-    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": processes,
                                           "dashboard_address": None})

@@ -21,7 +21,7 @@ from augmentation.causal.scorecard import mechanism_fidelity, real_reference
 from augmentation.data.simulate import simulate_trauma
 from augmentation.data.table import TableSpec, check_table
 from augmentation.synthesis.classification import synthesize_rows
-from tasks.causal import load_map
+from tasks.maps import load_map
 
 SPEC = TableSpec(target="mortality", categorical=("sex",), integer=("age", "iss", "resp_rate", "gcs"))
 MAP = Path(__file__).resolve().parents[1] / "configs" / "trauma_graph.yaml"

@@ -322,7 +322,7 @@ def resample(data: Path = typer.Option(..., help="CSV or Parquet file"), target:
     checked, spec = _classification_table(frame, target, positive, categorical)
     causal_map = None
     if graph is not None:
-        from tasks.causal import load_map
+        from tasks.maps import load_map
         causal_map = load_map(graph).complete(checked, spec)
     synthetic = synthesize(checked, spec, method=method, params=_parse_params(param),
                            sampling_strategy=sampling_strategy, random_state=seed, causal_map=causal_map)
@@ -675,7 +675,7 @@ def causal_discover(data: Path = typer.Option(..., help="CSV or Parquet file"), 
     """Propose a causal map with PC (causal-learn) and background knowledge, marked as not yet reviewed."""
     from augmentation.causal.discovery import discover_map
     from augmentation.data import io
-    from tasks.causal import write_map
+    from tasks.maps import write_map
     from tasks.params import read_yaml
     frame = io.read_table(data)
     if target not in frame.columns:

@@ -34,9 +34,10 @@ from tasks import (
 from tasks.params import DEFAULT_PARAMS
 from tasks.stage import Progress
 
-# dvc.yaml's stages in order. The per-generator ones run one task per method (and one per baseline; the decision:
-# one per option group and outer fold), side by side on the "generators" subflow's task runner (flows/runners.py);
-# each stage's combine then writes its files, as its run() does under `dvc repro`.
+# dvc.yaml's stages in order. The per-generator ones run one task per method (and one per baseline; the evaluation:
+# one per method and repeat; the decision: one per option group and outer fold), side by side on the "generators"
+# subflow's task runner (flows/runners.py); each stage's combine then writes its files, as its run() does under
+# `dvc repro`.
 BEFORE = [ingest, validate, split]
 PER_METHOD = [fit, synthesize, causal, fairness, evaluate, recommend]
 AFTER = [report]
@@ -88,8 +89,8 @@ def per_generator(p, folder: str) -> None:
     rows = futures["synthesize"]  # a baseline waits for nothing
     futures["fairness"] = {m: t["fairness"].submit(folder, p, m, wait_for=[rows[m]] if m in rows else [])
                            for m in fairness.methods(p)}
-    futures["evaluate"] = {m: t["evaluate"].submit(folder, p, m, wait_for=[rows[m]] if m in rows else [])
-                           for m in evaluate.methods(p)}
+    futures["evaluate"] = {piece: t["evaluate"].submit(folder, p, piece, wait_for=[rows[m]] if m in rows else [])
+                           for piece in evaluate.methods(p) for m in [evaluate.method_of(piece)]}
     futures["causal"] = {m: t["causal"].submit(folder, p, m, (reference,), wait_for=[rows[m]])
                          for m in causal.methods(p)}
     _finish(futures, extra={reference: "causal reference"})

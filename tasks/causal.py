@@ -4,10 +4,8 @@ counterfactual sanity."""
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from augmentation import generators
 from augmentation.causal.independence import check_causal_structure
@@ -27,20 +25,8 @@ from augmentation.data import io
 from augmentation.seeding import derive_seed
 from augmentation.synthesis.classification import PROVENANCE
 from tasks import paths, stage
-from tasks.params import Params, read_yaml
-
-
-def load_map(path: str | Path) -> CausalMap:
-    """The causal map file named in data.graph, checked (acyclic, known nodes, valid per-variable entries)."""
-    path = Path(path)
-    raw = read_yaml(path, what="causal graph file", fix="fix data.graph in params.yaml, or set it to null")
-    return CausalMap.from_dict(raw, source=str(path))
-
-
-def write_map(causal_map: CausalMap, path: str | Path, *, header: str = "", extra: dict | None = None) -> None:
-    """Write a map as YAML (atomically), with an optional comment header and extra top-level keys."""
-    text = yaml.safe_dump({**causal_map.to_dict(), **(extra or {})}, sort_keys=False, default_flow_style=None)
-    io.write_text("".join(f"# {line}\n" for line in header.splitlines()) + text, Path(path))
+from tasks.maps import load_map
+from tasks.params import Params
 
 
 def reference(p: Params) -> RealReference | None:

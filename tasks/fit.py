@@ -1,4 +1,7 @@
-"""Stage 4: fit each generator named in params.yaml and save it under models/generators/<name>/."""
+"""Stage 4: fit each generator named in params.yaml and save it under models/generators/<name>/.
+
+A generator with a learned model (DAVID's network, scm's mechanisms) is fitted here, once per run; synthesis and
+every evaluation repeat read that fit back. The SMOTE family has nothing to learn: its record is its settings."""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ import pandas as pd
 from augmentation import generators
 from augmentation.evaluation.protocol import generation_seed
 from augmentation.generators import store
-from augmentation.synthesis.classification import synthesize
+from augmentation.synthesis.classification import fit_generator
 from tasks import paths, stage
+from tasks.maps import causal_map
 from tasks.params import Params
 
 
@@ -18,10 +22,11 @@ def run_one(p: Params, method: str) -> str:
     params = p.generators.params.get(method, {})
     sampler = generators.make_generator(method, random_state=0, **params)  # rejects unknown/bad parameters now
     generators.check_minority_rows(method, params, int((train[p.data.target] == 1).sum()))
-    if "save_to" in sampler.get_params():  # a generator with learned weights (DAVID) trains once, here
-        synthesize(train, p.data.spec(), method=method, sampling_strategy=p.generators.sampling_strategy,
-                   params={**params, "save_to": str(paths.generator_dir(method))},
-                   random_state=generation_seed(p.seed, method))
+    if "save_to" in sampler.get_params():  # a learned model (DAVID's weights, scm's mechanisms) is fitted once, here
+        fit_generator(train, p.data.spec(), method=method, sampling_strategy=p.generators.sampling_strategy,
+                      params={**params, "save_to": str(paths.generator_dir(method))},
+                      random_state=generation_seed(p.seed, method),
+                      causal_map=causal_map(p, train) if generators.needs_map(method) else None)
     store.save(paths.generator_dir(method), method=method, params=params,
                sampling_strategy=p.generators.sampling_strategy, seed=generation_seed(p.seed, method), train=train)
     return str(paths.generator_dir(method))

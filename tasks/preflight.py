@@ -27,7 +27,7 @@ def check(p: Params) -> pd.DataFrame:
     coded = check_table(frame, p.data.spec(), source=where)
     the_map = None
     if p.data.graph is not None:
-        from tasks.causal import load_map
+        from tasks.maps import load_map
         the_map = load_map(p.data.graph).complete(coded, p.data.spec())  # nodes are columns, types and bounds hold
     oversampling_ratio(coded[p.data.target].to_numpy(), p.generators.sampling_strategy)
     # The fit stage counts the training rows; a stratified split keeps at most this many minority rows there.

@@ -62,7 +62,7 @@ def _option_scores(p: Params, options: dict[str, str], train: pd.DataFrame, test
     objective, spec = p.recommend.objective(), p.data.spec()
     the_map = None
     if map_file is not None and any(o.removesuffix(TUNED) in generators.REGISTRY for o in options.values()):
-        from tasks.causal import load_map
+        from tasks.maps import load_map
         the_map = load_map(map_file)
     out = {}
     for learner, option in options.items():

@@ -29,7 +29,7 @@ def _options(p: Params) -> tuple[list[str], dict, object]:
     the_map = None
     if p.data.graph is not None and eligible and (p.constraints.mode != "off"
                                                   or any(generators.needs_map(m) for m in eligible)):
-        from tasks.causal import load_map
+        from tasks.maps import load_map
         the_map = load_map(p.data.graph)
     return eligible, left_out, the_map
 

@@ -187,7 +187,7 @@ def audit_html(p: Params, summary: dict) -> str:
     """The self-contained audit page (augmentation.reporting.audit) from this run's outputs."""
     from augmentation.reporting.audit import render
     from augmentation.synthesis.classification import PROVENANCE
-    from tasks.causal import load_map
+    from tasks.maps import load_map
 
     train = pd.read_parquet(paths.TRAIN)
     causal_map = load_map(p.data.graph).complete(train, p.data.spec())

@@ -12,17 +12,9 @@ from augmentation.data.table import TableSpec
 from augmentation.generators import store
 from augmentation.synthesis.classification import augment, mark, synthesize_with_diagnostics
 from tasks import paths, stage
+from tasks.maps import causal_map
 from tasks.params import Params
 from tasks.validate import validate
-
-
-def causal_map(p: Params, train: pd.DataFrame) -> CausalMap | None:
-    """The map named in data.graph, checked against the training rows (None when there is none)."""
-    if p.data.graph is None:
-        return None
-    from tasks.causal import load_map
-
-    return load_map(p.data.graph).complete(train, p.data.spec())
 
 
 def generate(method: str, train: pd.DataFrame, spec: TableSpec, *, seed: int | None = None,

@@ -267,8 +267,8 @@ def test_an_unfinished_run_folder_is_removed_and_the_outputs_stay(workspace):
 
 def test_a_run_folder_sees_the_inputs_named_relative_to_the_project(workspace, tmp_path):
     from augmentation.data.simulate import simulate_trauma
-    from tasks.causal import load_map
     from tasks.ingest import load_source
+    from tasks.maps import load_map
     from tasks.params import load_params
 
     outside = tmp_path / "elsewhere" / "cohort.csv"

@@ -14,7 +14,7 @@ from augmentation.data.table import TableSpec, check_table
 from augmentation.generators import store
 from augmentation.reporting.audit import SECTIONS, render, variable_roles
 from augmentation.synthesis.classification import synthesize
-from tasks.causal import load_map
+from tasks.maps import load_map
 
 SPEC = TableSpec(target="mortality", categorical=("sex",), integer=("age", "iss", "resp_rate", "gcs"))
 

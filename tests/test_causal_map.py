@@ -12,7 +12,7 @@ from augmentation.causal.map import CausalMap
 from augmentation.data.simulate import simulate_trauma
 from augmentation.data.table import TableSpec
 from augmentation.errors import ConfigError, DataError
-from tasks.causal import load_map
+from tasks.maps import load_map
 
 BASE = {"label": "y", "nodes": ["a", "b", "y"], "edges": [["a", "b"], ["b", "y"]]}
 SPEC = TableSpec(target="y", categorical=("a",))

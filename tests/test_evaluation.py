@@ -77,3 +77,26 @@ def test_max_rows_trains_each_learner_on_a_stratified_sample_and_says_so_in_the_
                                 repeats=1, seed=0, max_rows=max_rows)["none"]["logreg"]["roc_auc"]["mean"]
     assert run(None) == run(5000)  # a cap above the data changes nothing
     assert run(600) != run(None)  # the learner trained on fewer rows
+
+
+def test_repeats_evaluated_apart_in_any_order_summarize_to_the_whole_evaluation():
+    """The flow runs each repeat as its own task: the repeats, run one by one in reverse order, summarize to the
+    numbers of the method evaluated in one go (every seed is the repeat's own, not the order's)."""
+    from augmentation.data.simulate import simulate_trauma
+    from augmentation.data.table import TableSpec, check_table
+    from augmentation.evaluation.protocol import (
+        evaluate_method,
+        evaluate_repeat,
+        fresh_synthesis,
+        summarize_repeats,
+    )
+
+    spec = TableSpec(target="mortality", categorical=("sex",))
+    frame = check_table(simulate_trauma(rows=3000, seed=2), spec)
+    train, test = frame.iloc[:2200].reset_index(drop=True), frame.iloc[2200:].reset_index(drop=True)
+    common = dict(generators=["smote"], synthetic_rows=fresh_synthesis(train, spec, seed=4),
+                  learners={"cart": {"max_depth": 4}, "logreg": {}}, seed=4)
+    whole = evaluate_method("smote", train, test, spec, repeats=3, **common)
+    apart = {r: evaluate_repeat("smote", r, train, test, spec, **common) for r in (2, 1, 0)}
+    assert summarize_repeats("smote", [apart[r] for r in range(3)]) == whole
+    assert apart[0]["cart"] != apart[1]["cart"]  # the repeats differ: a new draw and a new learner seed each

@@ -13,7 +13,7 @@ from augmentation.causal.map import CausalMap
 from augmentation.data.simulate import simulate_trauma
 from augmentation.data.table import TableSpec
 from augmentation.errors import ConfigError
-from tasks.causal import load_map
+from tasks.maps import load_map
 
 ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = ["age", "sex", "score", "my col"]

@@ -29,7 +29,7 @@ def cohort():
 
 @pytest.mark.parametrize("method", generators.available())
 def test_every_generator_keeps_the_data_domain(cohort, method):
-    from tasks.causal import load_map  # the causal map: only generators that need it (scm) read it
+    from tasks.maps import load_map  # the causal map: only generators that need it (scm) read it
 
     synthetic = synthesize(cohort, SPEC, method=method, random_state=0,
                            causal_map=load_map(Path(__file__).resolve().parents[1] / "configs" / "trauma_graph.yaml"))

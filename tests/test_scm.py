@@ -12,7 +12,7 @@ from augmentation.data.table import TableSpec, check_table
 from augmentation.errors import ConfigError, DataError
 from augmentation.generators import make_generator
 from augmentation.synthesis.classification import synthesize
-from tasks.causal import load_map
+from tasks.maps import load_map
 
 # age (immutable root) -> dose -> marker, dose -> y, y -> followup (a descendant of the label).
 MAP = CausalMap.from_dict({
@@ -168,3 +168,73 @@ def test_repeats_that_differ_by_generation_seed_reuse_one_fit(train):
     assert refitted.mechanisms_ is not first.mechanisms_
     pd.testing.assert_frame_equal(pd.DataFrame(rows_again), pd.DataFrame(rows))
     assert fitted(random_state=4)[0].mechanisms_ is not refitted.mechanisms_  # another seed: another fit
+
+
+def trauma_map_and_rows(n=3000, seed=5):
+    spec = TableSpec(target="mortality", categorical=("sex",), integer=("age", "iss", "resp_rate", "gcs"))
+    train = check_table(simulate_trauma(n, seed=seed), spec)
+    return spec, train, load_map(Path(__file__).resolve().parents[1] / "configs" / "trauma_graph.yaml").complete(
+        train, spec)
+
+
+@pytest.mark.parametrize("learner", ["hgb", "linear"])
+def test_saved_mechanisms_predict_to_the_last_bit_as_the_fitted_ones(tmp_path, learner):
+    """The fit stage's file gives back every mechanism: boosted trees (with a categorical parent, sex) and
+    linear models predict exactly what the fitted models predict, on rows they never saw; the same fit writes
+    the same bytes."""
+    from augmentation.causal import mechanism_store
+    from augmentation.causal.mechanisms import fit_mechanisms
+    from augmentation.synthesis.classification import _coded_map
+
+    _, train, the_map = trauma_map_and_rows()
+    coded = _coded_map(the_map, train)
+
+    def numeric(rows):
+        return rows.assign(sex=(rows.sex == "M").astype(float)).astype(float)
+
+    fitted = fit_mechanisms(numeric(train), coded, learner=learner, max_iter=20, random_state=1)
+    mechanism_store.save(fitted, tmp_path / "a", key="k")
+    mechanism_store.save(fit_mechanisms(numeric(train), coded, learner=learner, max_iter=20, random_state=1),
+                         tmp_path / "b", key="k")
+    for name in (mechanism_store.META, mechanism_store.ARRAYS):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    back = mechanism_store.load(tmp_path / "a", key="k")
+    unseen = numeric(check_table(simulate_trauma(2000, seed=9), TableSpec(target="mortality", categorical=("sex",))))
+    assert list(back) == list(fitted) and any(m.parents == ["age", "sex"] for m in back.values())
+    for node, mechanism in fitted.items():
+        assert back[node].kind == mechanism.kind and back[node].parents == mechanism.parents
+        if mechanism.model is not None:
+            np.testing.assert_array_equal(back[node].predict(unseen), mechanism.predict(unseen))
+    with pytest.raises(DataError, match="fitted on other rows, another map or other settings"):
+        mechanism_store.load(tmp_path / "a", key="another fit")
+    with pytest.raises(DataError, match="run the fit stage first"):
+        mechanism_store.load(tmp_path / "nothing here", key="k")
+
+
+def test_fit_writes_the_mechanisms_once_and_every_draw_reads_them(tmp_path):
+    """``fit`` with save_to fits and writes without drawing; a sampler given ``pretrained`` draws, from the file,
+    the rows a sampler that fits for itself draws; a file fitted with other settings is refused with the fix."""
+    from augmentation.causal.mechanism_store import SavedTrees
+    from augmentation.generators import scm
+    from augmentation.synthesis.classification import fit_generator
+
+    spec, train, the_map = trauma_map_and_rows()
+    settings = {"max_iter": 20, "fit_random_state": 7}
+    fit_generator(train, spec, method="scm", causal_map=the_map, random_state=7,
+                  params={**settings, "save_to": str(tmp_path)})
+    assert {p.name for p in tmp_path.iterdir()} == {"mechanisms.json", "mechanisms.npz"}
+    scm._FITS.clear()  # another process: nothing fitted in memory
+    drawn = [synthesize(train, spec, method="scm", causal_map=the_map, random_state=seed,
+                        params={**settings, "pretrained": str(tmp_path)}) for seed in (7, 8)]
+    (read,) = scm._FITS.values()  # one fit in memory, and it is the file's: trees read back, not boosted here
+    assert all(isinstance(m.model, SavedTrees) for m in read.values() if m.model is not None)
+    scm._FITS.clear()
+    own = [synthesize(train, spec, method="scm", causal_map=the_map, random_state=seed, params=settings)
+           for seed in (7, 8)]
+    for read_back, fitted_here in zip(drawn, own, strict=True):
+        pd.testing.assert_frame_equal(read_back, fitted_here)
+    assert not drawn[0].equals(drawn[1])  # the repeats differ by the generation seed, not by the fit
+    scm._FITS.clear()
+    with pytest.raises(DataError, match="re-fit the generator"):
+        synthesize(train, spec, method="scm", causal_map=the_map, random_state=7,
+                   params={"max_iter": 30, "fit_random_state": 7, "pretrained": str(tmp_path)})

@@ -7,6 +7,8 @@ import json
 import math
 import os
 import tempfile
+import zipfile
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +124,21 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
 def write_text(text: str, path: str | Path) -> None:
     def write(tmp: str) -> None:
         Path(tmp).write_text(text, encoding="utf-8")
+
+    _atomic_write(Path(path), write)
+
+
+def write_arrays(arrays: dict[str, np.ndarray], path: str | Path) -> None:
+    """Write named arrays as an ``.npz`` (``np.load`` reads it, no pickle) atomically. Unlike ``np.savez`` the bytes
+    depend only on the arrays: members in name order, stamped 1980-01-01 (not the time of writing), stored
+    uncompressed (no zlib version in the bytes)."""
+
+    def write(tmp: str) -> None:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
+            for name in sorted(arrays):
+                buffer = BytesIO()
+                np.lib.format.write_array(buffer, np.asarray(arrays[name]), allow_pickle=False)
+                archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), buffer.getvalue())
 
     _atomic_write(Path(path), write)
 

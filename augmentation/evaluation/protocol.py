@@ -80,8 +80,21 @@ def evaluate_method(method: str, train: pd.DataFrame, test: pd.DataFrame, spec: 
                     repeats: int = 3, threshold: float = 0.5, seed: int = 0, objective: Objective | None = None,
                     max_rows: int | None = None) -> dict:
     """``{learner: {metric: {mean, std, min, max}}}`` of one method: a baseline (``none``, ``class_weight``),
-    ``threshold`` or one of ``generators`` (its rows from ``synthetic_rows``). Every seed is derived from ``seed``,
-    the method, the learner and the repeat, so one method's numbers do not depend on which others are evaluated.
+    ``threshold`` or one of ``generators`` (its rows from ``synthetic_rows``), over ``repeats`` repeats
+    (:func:`evaluate_repeat` for each, then :func:`summarize_repeats`)."""
+    return summarize_repeats(method, [
+        evaluate_repeat(method, repeat, train, test, spec, generators=generators, synthetic_rows=synthetic_rows,
+                        learners=learners, threshold=threshold, seed=seed, objective=objective, max_rows=max_rows)
+        for repeat in range(repeats)])
+
+
+def evaluate_repeat(method: str, repeat: int, train: pd.DataFrame, test: pd.DataFrame, spec: TableSpec, *,
+                    generators: Sequence[str], synthetic_rows: SyntheticRows | None, learners: Mapping[str, dict],
+                    threshold: float = 0.5, seed: int = 0, objective: Objective | None = None,
+                    max_rows: int | None = None) -> dict[str, dict[str, float]]:
+    """``{learner: {metric: score}}`` of one method's repeat ``repeat`` on the hold-out. Every seed is derived from
+    ``seed``, the method, the learner and the repeat, so one method's numbers do not depend on which others are
+    evaluated, nor on which repeats run where or in what order.
 
     ``max_rows``: each learner trains on a stratified sample (seeded per method and repeat) of at most that many
     of its rows (the real training rows, plus the synthetic ones for a generator); the hold-out stays whole.
@@ -91,30 +104,33 @@ def evaluate_method(method: str, train: pd.DataFrame, test: pd.DataFrame, spec: 
     loss of a model trained on a rebalanced ratio are computed on its probabilities corrected to the real prior.
     """
     real_rate = float(train[spec.target].mean())
-    runs: dict[str, list[dict]] = {learner: [] for learner in learners}
-    for repeat in range(repeats):
-        rows = train
-        if method in generators:
-            rows = pd.concat([train, synthetic_rows(method, repeat)], ignore_index=True)
-        if max_rows is not None and len(rows) > max_rows:
-            rows = capped(rows, spec.target, max_rows, seed=derive_seed(seed, "max_rows", method, repeat))
-        for learner, learner_params in learners.items():
-            model = make_model(learner, numeric=spec.numeric(rows), categorical=list(spec.categorical),
-                               params=learner_params,
-                               class_weight="balanced" if method == "class_weight" else None,
-                               random_state=derive_seed(seed, "learner", learner, repeat))
-            cut = threshold
-            if method == "threshold":
-                model = tuned_threshold(model, objective, seed=derive_seed(seed, "threshold", learner, repeat))
-            model.fit(rows[spec.features(rows)], rows[spec.target])
-            if method == "threshold":
-                cut, model = float(model.best_threshold_), model.estimator_
-            proba = model.predict_proba(test[spec.features(test)])[:, 1]
-            calibrated = proba
-            if method == "class_weight" or method in generators:  # trained on a rebalanced ratio
-                trained_rate = 0.5 if method == "class_weight" else float(rows[spec.target].mean())
-                calibrated = prior_correct(proba, trained_rate, real_rate)
-            runs[learner].append(score_predictions(test[spec.target], proba, threshold=cut, calibrated=calibrated))
-    result = {learner: summarize(scores) for learner, scores in runs.items()}
+    rows = train
+    if method in generators:
+        rows = pd.concat([train, synthetic_rows(method, repeat)], ignore_index=True)
+    if max_rows is not None and len(rows) > max_rows:
+        rows = capped(rows, spec.target, max_rows, seed=derive_seed(seed, "max_rows", method, repeat))
+    scores = {}
+    for learner, learner_params in learners.items():
+        model = make_model(learner, numeric=spec.numeric(rows), categorical=list(spec.categorical),
+                           params=learner_params, class_weight="balanced" if method == "class_weight" else None,
+                           random_state=derive_seed(seed, "learner", learner, repeat))
+        cut = threshold
+        if method == "threshold":
+            model = tuned_threshold(model, objective, seed=derive_seed(seed, "threshold", learner, repeat))
+        model.fit(rows[spec.features(rows)], rows[spec.target])
+        if method == "threshold":
+            cut, model = float(model.best_threshold_), model.estimator_
+        proba = model.predict_proba(test[spec.features(test)])[:, 1]
+        calibrated = proba
+        if method == "class_weight" or method in generators:  # trained on a rebalanced ratio
+            trained_rate = 0.5 if method == "class_weight" else float(rows[spec.target].mean())
+            calibrated = prior_correct(proba, trained_rate, real_rate)
+        scores[learner] = score_predictions(test[spec.target], proba, threshold=cut, calibrated=calibrated)
+    return scores
+
+
+def summarize_repeats(method: str, repeats: Sequence[dict[str, dict[str, float]]]) -> dict:
+    """``{learner: {metric: {mean, std, min, max}}}`` over one method's repeats (in repeat order)."""
+    result = {learner: summarize([scores[learner] for scores in repeats]) for learner in repeats[0]}
     log.info("%s: %s", method, ", ".join(f"{name} AUC {r['roc_auc']['mean']:.3f}" for name, r in result.items()))
     return result

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_sampling_strategy
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
@@ -214,15 +215,27 @@ class DavidOversampler(_DavidParams, DenseOnly, BaseOverSampler):
         self._check(_as_float_matrix(X))  # NaN and too few rows get a message with a fix, before sklearn's
         return super()._check_X_y(X, y)
 
-    def _fit_resample(self, X, y):
-        dtype = X.dtype  # the network works in float64; the rows come back in X's dtype
-        X = np.asarray(X, dtype=float)
-        y = np.asarray(y)
+    def fit(self, X, y, **params):
+        """Train the network (and write it to ``save_to``) without drawing rows; ``fit_resample`` trains and draws.
+        The weights are those ``fit_resample`` with the same ``random_state`` trains."""
+        X, y, _ = self._check_X_y(X, y)
+        self.sampling_strategy_ = check_sampling_strategy(self.sampling_strategy, y, self._sampling_type)
+        self._trained(np.asarray(X, dtype=float), np.asarray(y))
+        return self
+
+    def _trained(self, X: np.ndarray, y: np.ndarray):
+        """The trained (or read) network, the rows' weights and the seed of the draws."""
         classes = np.unique(y)
         T = (y[:, None] == classes[None, :]).astype(float)
         weights = rare.class_weights(y, alpha=self.alpha)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        fitted = self._train(X, T, weights, seed)
+        return self._train(X, T, weights, seed), weights, seed
+
+    def _fit_resample(self, X, y):
+        dtype = X.dtype  # the network works in float64; the rows come back in X's dtype
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y)
+        fitted, weights, seed = self._trained(X, y)
         rng = np.random.default_rng(seed)
         X_parts, y_parts = [X], [y]
         for cls, n in self.sampling_strategy_.items():

@@ -52,9 +52,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_sampling_strategy
 from scipy.stats import gaussian_kde
 from sklearn.utils import check_random_state
 
+from augmentation.causal import mechanism_store
 from augmentation.causal.map import CausalMap
 from augmentation.causal.mechanisms import fit_mechanisms
 from augmentation.errors import ConfigError, DataError
@@ -93,6 +95,12 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
         ``fit_random_state=s`` are those ``random_state=s`` fits, and a process keeps its last fits
         (:func:`fitted_mechanisms`), so draws that differ only by ``random_state`` (the evaluation's
         repeats) reuse one fit. None: the fit's seed comes from ``random_state``.
+    save_to : path or None
+        Write the fitted mechanisms there (``mechanisms.json`` and ``mechanisms.npz``, no pickle;
+        augmentation.causal.mechanism_store). ``fit`` fits and writes them without drawing a row.
+    pretrained : path or None
+        A folder written by ``save_to``: draw from the mechanisms saved there, no fit. They must have
+        been fitted on the same rows, map and settings (and fit seed), or the sampler refuses them.
     sampling_strategy, random_state
         As in imbalanced-learn.
     """
@@ -101,7 +109,7 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
 
     def __init__(self, *, causal_map=None, mode="ancestral", perturbation=0.25,
                  learner="hgb", max_iter=50, max_leaf_nodes=15, noise_cv=3, noise_bins=10, max_rounds=50, steps=3,
-                 fit_random_state=None, sampling_strategy="auto", random_state=None):
+                 fit_random_state=None, save_to=None, pretrained=None, sampling_strategy="auto", random_state=None):
         super().__init__(sampling_strategy=sampling_strategy)
         self.causal_map = causal_map
         self.mode = mode
@@ -114,6 +122,8 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
         self.max_rounds = max_rounds
         self.steps = steps
         self.fit_random_state = fit_random_state
+        self.save_to = save_to
+        self.pretrained = pretrained
         self.random_state = random_state
 
     def _check_params(self, names: list[str]) -> CausalMap | None:
@@ -125,14 +135,24 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
             return None
         if not isinstance(self.causal_map, CausalMap):
             raise ConfigError(f"the scm generator's causal_map is a {type(self.causal_map).__name__}",
-                              "pass a CausalMap (tasks.causal.load_map reads one), or None for no graph")
+                              "pass a CausalMap (tasks.maps.load_map reads one), or None for no graph")
         missing = [n for n in self.causal_map.nodes if n not in names and n != self.causal_map.label]
         if missing:
             raise DataError(f"causal map node(s) {missing} are not columns of the data (columns: {names})",
                             "fit on a DataFrame whose columns the nodes name, or rename the nodes")
         return self.causal_map
 
-    def _fit_resample(self, X, y):
+    def fit(self, X, y, **params):
+        """Fit the mechanisms (and write them to ``save_to``) without drawing rows; ``fit_resample`` fits and
+        draws. The mechanisms are those ``fit_resample`` with the same ``random_state`` fits."""
+        X, y, _ = self._check_X_y(X, y)
+        self.sampling_strategy_ = check_sampling_strategy(self.sampling_strategy, y, self._sampling_type)
+        self._fit_model(X, y)
+        return self
+
+    def _fit_model(self, X, y) -> tuple[CausalMap | None, pd.DataFrame | None, np.random.Generator]:
+        """The map, the rows as one frame with the label, and the generation's random generator, after fitting
+        (or reading) the mechanisms: everything but the draw."""
         # validate_data sets feature_names_in_ from a DataFrame's columns; an array gets x0, x1, ...
         names = [str(c) for c in getattr(self, "feature_names_in_", [f"x{i}" for i in range(X.shape[1])])]
         self.columns_ = names
@@ -143,17 +163,24 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
                 else check_random_state(self.random_state).randint(2**31 - 1))
         rng = np.random.default_rng(seed)
         if causal_map is None:
-            return self._graph_free(X, y, rng)
-        label = causal_map.label
+            return None, None, rng
         frame = pd.DataFrame(np.asarray(X, dtype=float), columns=names)
-        frame[label] = np.asarray(y)
+        frame[causal_map.label] = np.asarray(y)
         fit_seed = int(rng.integers(2**31 - 1))  # drawn either way: the generation's draws stay the same
         if self.fit_random_state is not None:
             fit_seed = int(np.random.default_rng(self.fit_random_state).integers(2**31 - 1))
-        self.mechanisms_ = fitted_mechanisms(frame, causal_map, learner=self.learner, max_iter=self.max_iter,
+        self.mechanisms_ = fitted_mechanisms(frame, causal_map, saved=self.pretrained, save_to=self.save_to,
+                                             learner=self.learner, max_iter=self.max_iter,
                                              max_leaf_nodes=self.max_leaf_nodes, noise_cv=self.noise_cv,
                                              noise_bins=self.noise_bins, random_state=fit_seed)
         self._low, self._high = _limits(frame, causal_map)
+        return causal_map, frame, rng
+
+    def _fit_resample(self, X, y):
+        causal_map, frame, rng = self._fit_model(X, y)
+        if causal_map is None:
+            return self._graph_free(X, y, rng)
+        label = causal_map.label
         X_new, y_new = [np.asarray(X, dtype=float)], [np.asarray(y)]
         self.acceptance_ = {}
         for cls, n in self.sampling_strategy_.items():
@@ -164,7 +191,7 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
                 rows = self._ancestral(frame, minority, cls, int(n), rng)
             else:
                 rows = self._counterfactual(frame, minority, cls, int(n), rng)
-            X_new.append(rows[names].to_numpy(dtype=float))
+            X_new.append(rows[self.columns_].to_numpy(dtype=float))
             y_new.append(np.full(len(rows), cls, dtype=np.asarray(y).dtype))
         return np.vstack(X_new).astype(X.dtype, copy=False), np.concatenate(y_new)
 
@@ -307,17 +334,22 @@ _FITS: OrderedDict[str, dict] = OrderedDict()
 _KEEP = 2
 
 
-def fitted_mechanisms(frame: pd.DataFrame, causal_map: CausalMap, **settings) -> dict:
-    """``fit_mechanisms(frame, causal_map, **settings)``, reused when this process fitted exactly that before."""
+def fitted_mechanisms(frame: pd.DataFrame, causal_map: CausalMap, *, saved: str | None = None,
+                      save_to: str | None = None, **settings) -> dict:
+    """``fit_mechanisms(frame, causal_map, **settings)``, reused when this process fitted exactly that before;
+    read from the folder ``saved`` instead of fitted (refused unless fitted exactly so), written to ``save_to``."""
     digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     digest.update(json.dumps([list(frame.columns), causal_map.to_dict(), settings], sort_keys=True,
                              default=str).encode())
     key = digest.hexdigest()
     if key not in _FITS:
-        _FITS[key] = fit_mechanisms(frame, causal_map, **settings)
+        _FITS[key] = (mechanism_store.load(saved, key=key) if saved is not None
+                      else fit_mechanisms(frame, causal_map, **settings))
         while len(_FITS) > _KEEP:
             _FITS.popitem(last=False)
     _FITS.move_to_end(key)
+    if save_to is not None:
+        mechanism_store.save(_FITS[key], save_to, key=key)
     return _FITS[key]
 
 

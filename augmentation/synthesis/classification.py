@@ -14,6 +14,7 @@ one; the causal model of ``scm`` holds them itself.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -70,10 +71,55 @@ class Synthesis:
     sources: np.ndarray | None
 
 
+def fit_generator(train: pd.DataFrame, spec: TableSpec, *, method: str, params: dict[str, Any] | None = None,
+                  sampling_strategy: float = 1.0, random_state: int = 0, causal_map: CausalMap | None = None) -> None:
+    """Fit ``method`` on ``train`` as :func:`synthesize` would, without drawing a row: for a generator that learns
+    a model and saves it (``save_to`` in ``params``: DAVID's weights, scm's mechanisms), so that every later draw
+    reads that one fit."""
+    sampler, X_fit, y, _ = _prepared(train, spec, method=method, params=params, sampling_strategy=sampling_strategy,
+                                     random_state=random_state, causal_map=causal_map)
+    with _as_data_errors(method):
+        sampler.fit(X_fit, y)
+
+
 def synthesize_rows(train: pd.DataFrame, spec: TableSpec, *, method: str, params: dict[str, Any] | None = None,
                     sampling_strategy: float = 1.0, random_state: int = 0,
                     causal_map: CausalMap | None = None) -> Synthesis:
     """As :func:`synthesize`, with the generator's diagnostics and each row's source row."""
+    sampler, X_fit, y, (encoded, decode) = _prepared(
+        train, spec, method=method, params=params, sampling_strategy=sampling_strategy, random_state=random_state,
+        causal_map=causal_map)
+    with _as_data_errors(method):
+        X_res = np.asarray(sampler.fit_resample(X_fit, y)[0])
+    new = pd.DataFrame(X_res[len(encoded):], columns=encoded.columns)
+    out = decode(new)
+    X = train[spec.features(train)]
+    rule, sources = generators.immutable_rule(method), None
+    if causal_map is not None and rule != "model":
+        out, sources = hold_immutables(out, X, y, causal_map, encoded=(encoded, new),
+                                       sources=sampler.source_indices_ if rule == "source" else None)
+    out[spec.target] = np.ones(len(out), dtype=train[spec.target].dtype)
+    log.info("%s generated %d rows", method, len(out))
+    diagnostics = getattr(sampler, "diagnostics_", None)
+    return Synthesis(out[train.columns], json_safe(diagnostics) if diagnostics is not None else None, sources)
+
+
+@contextmanager
+def _as_data_errors(method: str):
+    """A sampler's ValueError or RuntimeError as a DataError naming the generator and a fix."""
+    try:
+        yield
+    except OversamplingError:
+        raise  # already names the problem and the fix
+    except (ValueError, RuntimeError) as exc:
+        raise DataError(f"generator {method!r} could not resample this data: {exc}",
+                        "try another generator, or fewer neighbours in its params") from exc
+
+
+def _prepared(train: pd.DataFrame, spec: TableSpec, *, method: str, params: dict[str, Any] | None,
+              sampling_strategy: float, random_state: int, causal_map: CausalMap | None):
+    """The checked generator built for ``train``, the matrix and labels it fits on, and (the encoded rows, the
+    decoder back to the training columns)."""
     params = dict(params or {})
     generators.check_minority_rows(method, params, int((train[spec.target] == 1).sum()))
     if generators.needs_categorical(method) and not spec.categorical:
@@ -97,25 +143,9 @@ def synthesize_rows(train: pd.DataFrame, spec: TableSpec, *, method: str, params
         # generators with softmax heads (DAVID) learn each one-hot group as one categorical column
         sampler.set_params(onehot_groups=[[encoded.columns.get_loc(c) for c in encoded.columns
                                            if c.startswith(f"{column}\x1f")] for column in spec.categorical])
-    try:
-        # a map's sampler reads the column names from the frame (feature_names_in_); the others get an array
-        X_fit = encoded.astype(float) if with_map else encoded.to_numpy(dtype=float)
-        X_res = np.asarray(sampler.fit_resample(X_fit, y)[0])
-    except OversamplingError:
-        raise  # already names the problem and the fix
-    except (ValueError, RuntimeError) as exc:
-        raise DataError(f"generator {method!r} could not resample this data: {exc}",
-                        "try another generator, or fewer neighbours in its params") from exc
-    new = pd.DataFrame(X_res[len(encoded):], columns=encoded.columns)
-    out = decode(new)
-    rule, sources = generators.immutable_rule(method), None
-    if causal_map is not None and rule != "model":
-        out, sources = hold_immutables(out, X, y, causal_map, encoded=(encoded, new),
-                                       sources=sampler.source_indices_ if rule == "source" else None)
-    out[spec.target] = np.ones(len(out), dtype=train[spec.target].dtype)
-    log.info("%s generated %d rows", method, len(out))
-    diagnostics = getattr(sampler, "diagnostics_", None)
-    return Synthesis(out[train.columns], json_safe(diagnostics) if diagnostics is not None else None, sources)
+    # a map's sampler reads the column names from the frame (feature_names_in_); the others get an array
+    X_fit = encoded.astype(float) if with_map else encoded.to_numpy(dtype=float)
+    return sampler, X_fit, y, (encoded, decode)
 
 
 def hold_immutables(out: pd.DataFrame, X: pd.DataFrame, y: np.ndarray, causal_map: CausalMap, *,

@@ -26,6 +26,7 @@ from augmentation.causal.map import CausalMap
 from augmentation.data.io import json_safe
 from augmentation.data.table import PROVENANCE, TableSpec, category_codes
 from augmentation.errors import DataError, OversamplingError
+from augmentation.generators.sizing import check_memory
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,7 @@ def _prepared(train: pd.DataFrame, spec: TableSpec, *, method: str, params: dict
     X = train[features]
     y = train[spec.target].to_numpy()
     ratio = oversampling_ratio(y, sampling_strategy)
+    check_memory(method, len(train), new_row_count(y, ratio), len(features))  # before it starts, not when killed
     with_map = generators.needs_map(method)
     if with_map and causal_map is None:
         raise DataError(f"generator {method!r} needs a causal map and none was given",
@@ -205,6 +207,11 @@ def oversampling_ratio(y: np.ndarray, sampling_strategy: float) -> float | str:
                         f">= sampling_strategy {sampling_strategy}",
                         "raise generators.sampling_strategy, or check data.positive_label names the rarer class")
     return float(sampling_strategy)
+
+
+def new_row_count(y: np.ndarray, sampling_strategy: float) -> int:
+    """How many rows oversampling the 0/1 labels ``y`` to ``sampling_strategy`` draws (imbalanced-learn's count)."""
+    return max(int(sampling_strategy * int((y == 0).sum()) - int((y == 1).sum())), 0)
 
 
 def _coded_map(causal_map: CausalMap, train: pd.DataFrame) -> CausalMap:

@@ -1,15 +1,15 @@
 """Benchmark: each generator's peak memory as the data grows, the numbers behind the size refusal.
 
-Run:  OMP_NUM_THREADS=1 .venv/bin/python docs/bench_memory.py --rows 100000,400000 [--methods smote,scm]
+Run:  OMP_NUM_THREADS=1 .venv/bin/python docs/bench_memory.py --rows 100000,200000,400000,1000000 [--methods smote,scm]
       [--out augmentation/generators/memory.json]
 
 For each generator and size, a fresh process simulates the built-in cohort with params.yaml's data settings,
 keeps the first (1 - split.test_size) of it as the training rows, and fits and draws as the synthesize stage
 does (the causal map included, params.yaml's generator parameters and sampling strategy). It reports the peak
 resident memory beyond what the process held just before (the interpreter, the libraries and the rows).
-Per generator, a least-squares line through (cells = (training rows + new rows) × feature columns, extra MB)
-gives the intercept and the MB per million cells that ``augmentation/generators/sizing.py`` reads to refuse a size the
-machine cannot hold. Sizes already measured are kept in ``--out`` (delete it to measure again).
+``augmentation/generators/sizing.py`` reads the points (cells = (training rows + new rows) × feature columns,
+extra MB) to refuse a size the machine cannot hold. Sizes already measured are kept in ``--out`` (delete it to
+measure again).
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -76,23 +74,13 @@ def measure(rows: int, method: str, scratch: Path) -> dict:
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
-def line(points: list[dict]) -> dict:
-    """Least squares extra_mb = intercept + slope × cells / 1e6 (with one size: through the origin)."""
-    cells = np.array([(r["rows"] + r["new_rows"]) * r["columns"] for r in points], dtype=float) / 1e6
-    extra = np.array([r["extra_mb"] for r in points], dtype=float)
-    if len(points) < 2:
-        return {"intercept_mb": 0.0, "mb_per_million_cells": round(float(extra[0] / cells[0]), 2)}
-    slope, intercept = np.polyfit(cells, extra, 1)
-    return {"intercept_mb": round(float(max(intercept, 0.0)), 1), "mb_per_million_cells": round(float(slope), 2)}
-
-
 def main() -> None:
     import tempfile
 
     import yaml
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", default="100000,400000", help="comma-separated sizes (simulated rows)")
+    parser.add_argument("--rows", default="100000,200000,400000,1000000", help="comma-separated sizes (simulated rows)")
     parser.add_argument("--methods", default="", help="generators (default: params.yaml's)")
     parser.add_argument("--out", type=Path, default=ROOT / "augmentation/generators/memory.json")
     args = parser.parse_args()
@@ -111,7 +99,6 @@ def main() -> None:
                 print(f"{method:<12} {rows:>9,} rows  {point['new_rows']:>9,} new  {point['extra_mb']:8.0f} MB "
                       f"beyond {point['before_mb']:.0f} MB", flush=True)
             entry["points"].sort(key=lambda r: r["rows"])
-            entry.update(line(entry["points"]))
             report.update(command="python docs/bench_memory.py " + " ".join(sys.argv[1:]), machine=machine())
             tmp = args.out.with_suffix(".tmp")
             tmp.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")

@@ -181,6 +181,20 @@ def test_a_run_killed_at_a_stage_boundary_or_mid_stage_leaves_the_previous_run_a
     assert output_hashes(workspace) == before
 
 
+def test_a_size_the_machine_cannot_hold_is_refused_before_anything_is_written(workspace, monkeypatch):
+    """The preflight estimates each generator's memory at this size (augmentation.generators.sizing) and refuses
+    one the machine cannot hold, here under a budget of 0 MB: one message with the knobs, exit 2, outputs intact."""
+    from augmentation.generators.sizing import BUDGET
+
+    before = output_hashes(workspace)
+    monkeypatch.setenv(BUDGET, "0")
+    rc, output = cli_run(workspace)
+    assert rc == 2, output
+    assert output.count("error: ") == 1 and "generator 'random' would need about" in output, output
+    assert "generators.sampling_strategy" in output and BUDGET in output and "Traceback" not in output, output
+    assert output_hashes(workspace) == before
+
+
 def assert_flow_run_failed_with(text: str) -> None:
     """The Prefect API holds a retrain flow run, Failed, whose state message is the user error."""
     from prefect.client.orchestration import get_client

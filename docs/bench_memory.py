@@ -30,6 +30,7 @@ CHILD = """
 import json, resource, sys
 from augmentation.data.simulate import simulate_trauma
 from augmentation.data.table import check_table
+from augmentation.generators import make_generator
 from augmentation.synthesis.classification import fit_generator, synthesize
 from tasks.maps import causal_map
 from tasks.params import load_params
@@ -52,10 +53,10 @@ def rss_mb():
 before = rss_mb()
 settings = dict(method=method, sampling_strategy=p.generators.sampling_strategy, random_state=1,
                 causal_map=the_map)
-if method in ("david", "scm"):  # as the pipeline runs them: the fit stage fits and saves, synthesis reads the fit
+settable = make_generator(method, random_state=0, **params).get_params()
+if "save_to" in settable:  # as the pipeline runs it: the fit stage fits and saves, synthesis reads that fit
     fit_generator(train, spec, params={**params, "save_to": folder}, **settings)
-    params = {**params, "pretrained": folder} if method == "david" else {**params, "pretrained": folder,
-                                                                           "fit_random_state": 1}
+    params = {**params, "pretrained": folder, **({"fit_random_state": 1} if "fit_random_state" in settable else {})}
 new = synthesize(train, spec, params=params, **settings)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"rows": len(train), "columns": len(spec.features(train)), "new_rows": len(new),

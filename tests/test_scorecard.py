@@ -121,6 +121,25 @@ def test_every_generator_of_a_run_meets_the_same_real_reference(real, faithful):
     assert mechanisms[4]["nodes"]["marker"]["ks"] > mechanisms[0]["nodes"]["marker"]["ks"]
 
 
+def test_the_structure_gate_compares_medians_of_pc_runs_on_subsamples_of_one_size(real, faithful):
+    """One PC run a side was noise (a real subsample landed 4 SHD closer to the map than its sibling and every
+    generator failed against it): each side is the median over PC_RUNS subsamples, as many rows on each side."""
+    from augmentation.causal.discovery import cpdag_pattern, shd
+    from augmentation.causal.scorecard import PC_RUNS, pc_subsample_size
+
+    reference = real_reference(real, MAP, alpha=0.01, max_rows=1500, seed=7)
+    truth = cpdag_pattern(MAP)
+    out = structure_recovery(real, faithful, MAP, max_rows=1500, seed=1, reference=reference)
+    assert out["reference"]["pc_runs"] == PC_RUNS == len(out["shd_real_runs"]) == len(out["shd_synthetic_runs"]) >= 3
+    assert out["shd_real_runs"] == [shd(p, truth) for p in reference.patterns]
+    assert out["shd_real_vs_map"] == sorted(out["shd_real_runs"])[PC_RUNS // 2]
+    assert out["shd_synthetic_vs_map"] == sorted(out["shd_synthetic_runs"])[PC_RUNS // 2]
+    # small data: the subsamples still differ (at most SUBSAMPLE of the real rows), and the same seed gives the same
+    assert pc_subsample_size(len(real), 5000) < len(real) and pc_subsample_size(len(real), 1500) == 1500
+    again = real_reference(real, MAP, alpha=0.01, max_rows=1500, seed=7)
+    assert again.patterns == reference.patterns and len({tuple(sorted(p.items())) for p in reference.patterns}) > 1
+
+
 def test_mechanism_quality_trusts_a_good_fit_and_flags_a_starved_one(real):
     from augmentation.causal.mechanisms import out_of_fold_quality
     from augmentation.reporting.audit import _scorecard

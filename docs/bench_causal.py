@@ -74,7 +74,7 @@ from tasks.causal import GATES, check_method, gate_verdicts, run_reference  # no
 from tasks.params import Data, Generators, Params  # noqa: E402
 
 METHODS = {"random": ("random", {}), "smote": ("smote", {}), "borderline1": ("borderline1", {}), "o2": ("o2", {}),
-           "david": ("david", {}), "scm": ("scm", {"mode": "ancestral"}),
+           "david": ("david", {}), "scm": ("scm", {}),
            "scm_cf": ("scm", {"mode": "counterfactual"})}
 ORACLE, NONE = "oracle", "none"
 ALL_METHODS = (NONE, ORACLE, *METHODS)

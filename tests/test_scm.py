@@ -238,3 +238,51 @@ def test_fit_writes_the_mechanisms_once_and_every_draw_reads_them(tmp_path):
     with pytest.raises(DataError, match="re-fit the generator"):
         synthesize(train, spec, method="scm", causal_map=the_map, random_state=7,
                    params={"max_iter": 30, "fit_random_state": 7, "pretrained": str(tmp_path)})
+
+
+# a and b are roots of the map, so the map makes them independent; the rows give them a shared cause h.
+CONFOUNDED_MAP = CausalMap.from_dict({"label": "y", "nodes": ["a", "b", "c", "y"],
+                                      "edges": [["a", "c"], ["b", "y"], ["c", "y"]]})
+
+
+def confounded_rows(n=6000, seed=0, shared=1.0):
+    rng = np.random.default_rng(seed)
+    h = rng.normal(0, 1, n)
+    a, b = shared * h + rng.normal(0, 1, n), shared * h + rng.normal(0, 1, n)
+    c = a + rng.normal(0, 1, n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(b + c - 3.5)))).astype(int)
+    return pd.DataFrame({"a": a, "b": b, "c": c, "y": y})
+
+
+def test_the_map_check_finds_a_shared_cause_the_map_leaves_out_and_nothing_where_the_map_is_true():
+    from augmentation.causal.map_check import contradicted_independences, independent_pairs
+    from augmentation.causal.scorecard import numeric_frame
+
+    assert independent_pairs(CONFOUNDED_MAP) == [("a", "b"), ("b", "c")]
+    found = contradicted_independences(numeric_frame(confounded_rows(), CONFOUNDED_MAP), CONFOUNDED_MAP)
+    assert [c["pair"] for c in found] == [["a", "b"], ["b", "c"]] and min(c["rho"] for c in found) > 0.3
+    true_rows = numeric_frame(confounded_rows(shared=0.0), CONFOUNDED_MAP)
+    assert contradicted_independences(true_rows, CONFOUNDED_MAP) == []
+    assert independent_pairs(MAP) == []  # every node of MAP descends from age: nothing to contradict
+
+
+def test_auto_mode_draws_counterfactually_where_the_rows_contradict_the_map_and_ancestrally_elsewhere(train):
+    from augmentation.synthesis.classification import synthesize_with_diagnostics
+
+    rows = check_table(confounded_rows(), SPEC)
+    minority = rows[rows.y == 1]
+    made = {mode: synthesize_with_diagnostics(rows, SPEC, method="scm", causal_map=CONFOUNDED_MAP, random_state=0,
+                                              params={"mode": mode, "learner": "linear"})
+            for mode in ("auto", "ancestral")}
+    synthetic, diagnostics = made["auto"]
+    assert diagnostics["mode"] == "counterfactual" and "a and b" in diagnostics["map_contradicted"]
+    real_r = np.corrcoef(minority.a, minority.b)[0, 1]
+    # the counterfactual rows keep the dependence the map misses; ancestral draws, trusting the map, lose it
+    assert abs(np.corrcoef(synthetic.a, synthetic.b)[0, 1] - real_r) < 0.1
+    ancestral = made["ancestral"][0]
+    assert abs(np.corrcoef(ancestral.a, ancestral.b)[0, 1] - real_r) > 0.2
+    # where nothing contradicts the map, auto is the ancestral mode, row for row
+    auto, auto_diagnostics = synthesize_with_diagnostics(train, SPEC, method="scm", causal_map=MAP, random_state=0,
+                                                         params={"learner": "linear"})
+    assert auto_diagnostics == {"mode": "ancestral", "map_contradicted": "no"}
+    pd.testing.assert_frame_equal(auto, generate(train, "ancestral"))

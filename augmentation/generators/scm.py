@@ -12,6 +12,13 @@ Two ways to make minority rows:
     which a per-class model would miss. The label's descendants are then drawn given
     label = 1.
 
+``mode="auto"`` (the default)
+    Ancestral, unless the rows contradict the map where it is most certain: two nodes it makes independent
+    outright (no common ancestor) are clearly correlated (augmentation.causal.map_check). The map then
+    misses a cause they share, ancestral draws would make them independent, and the counterfactual mode,
+    which keeps each real row's own noise (so what the map misses), is used instead (``mode_``, the
+    contradictions in ``map_contradictions_``, and a warning in the log).
+
 ``mode="counterfactual"``
     Start from real minority rows. Recover each row's noise terms (abduction: u = x - f(pa)),
     perturb only the MUTABLE ROOT causes (not immutable, no parents) by ``perturbation``
@@ -58,12 +65,13 @@ from sklearn.utils import check_random_state
 
 from augmentation.causal import mechanism_store
 from augmentation.causal.map import CausalMap
+from augmentation.causal.map_check import contradicted_independences
 from augmentation.causal.mechanisms import fit_mechanisms
 from augmentation.errors import ConfigError, DataError
 from augmentation.generators.dense import DenseOnly
 
 log = logging.getLogger(__name__)
-MODES = ("ancestral", "counterfactual")
+MODES = ("auto", "ancestral", "counterfactual")
 
 
 class SCMOversampler(DenseOnly, BaseOverSampler):
@@ -74,7 +82,7 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
     causal_map : CausalMap or None
         The DAG and per-variable constraints; its label is the class column, its nodes name
         columns of X (fit on a DataFrame). None: the graph-free model of the module docstring.
-    mode : {"ancestral", "counterfactual"}
+    mode : {"auto", "ancestral", "counterfactual"}
     perturbation : float
         Counterfactual mode: the size of the change of a mutable root, in standard deviations
         of the minority rows (categorical roots: the probability of redrawing it).
@@ -107,7 +115,7 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
 
     _sampling_type = "over-sampling"
 
-    def __init__(self, *, causal_map=None, mode="ancestral", perturbation=0.25,
+    def __init__(self, *, causal_map=None, mode="auto", perturbation=0.25,
                  learner="hgb", max_iter=50, max_leaf_nodes=15, noise_cv=3, noise_bins=10, max_rounds=50, steps=3,
                  fit_random_state=None, save_to=None, pretrained=None, sampling_strategy="auto", random_state=None):
         super().__init__(sampling_strategy=sampling_strategy)
@@ -183,17 +191,39 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
         label = causal_map.label
         X_new, y_new = [np.asarray(X, dtype=float)], [np.asarray(y)]
         self.acceptance_ = {}
+        self.mode_ = self._resolved_mode(frame, causal_map)
+        self.diagnostics_ = {"mode": self.mode_, "map_contradicted": "; ".join(
+            f"{c['pair'][0]} and {c['pair'][1]} independent in the map, Spearman {c['rho']:+.2f}"
+            for c in self.map_contradictions_) or "no"}
         for cls, n in self.sampling_strategy_.items():
             if n <= 0:
                 continue
             minority = frame[frame[label] == cls].reset_index(drop=True)
-            if self.mode == "ancestral":
+            if self.mode_ == "ancestral":
                 rows = self._ancestral(frame, minority, cls, int(n), rng)
             else:
                 rows = self._counterfactual(frame, minority, cls, int(n), rng)
             X_new.append(rows[self.columns_].to_numpy(dtype=float))
             y_new.append(np.full(len(rows), cls, dtype=np.asarray(y).dtype))
         return np.vstack(X_new).astype(X.dtype, copy=False), np.concatenate(y_new)
+
+    def _resolved_mode(self, frame: pd.DataFrame, causal_map: CausalMap) -> str:
+        """The mode to draw in: ``mode``, or for ``"auto"`` ancestral unless the rows contradict the map."""
+        self.map_contradictions_ = []
+        if self.mode != "auto":
+            return self.mode
+        self.map_contradictions_ = contradicted_independences(frame, causal_map)
+        if not self.map_contradictions_:
+            return "ancestral"
+        pairs = ", ".join(f"{a} and {b} (Spearman {c['rho']:+.2f})" for c in self.map_contradictions_
+                          for a, b in [c["pair"]])
+        if not causal_map.mutable_roots():
+            log.warning("scm: the map makes %s independent, the rows do not; ancestral draws will not keep that "
+                        "dependence (no mutable root for the counterfactual mode): add the cause they share", pairs)
+            return "ancestral"
+        log.warning("scm: the map makes %s independent, the rows do not (a shared cause is missing from the map); "
+                    "drawing in counterfactual mode, which keeps each real row's own noise", pairs)
+        return "counterfactual"
 
     def _graph_free(self, X, y, rng):
         """No map: every column of a new row drawn independently from its class's values."""

@@ -40,7 +40,7 @@ def variable_roles(method: str, params: Mapping[str, Any], causal_map: CausalMap
     label = causal_map.label
     roles = {}
     if method == "scm":
-        mode = params.get("mode", "ancestral")
+        mode = params.get("mode", "auto")  # the mode it drew in (its diagnostics), else the configured one
         if mode == "counterfactual":
             mutable_roots = causal_map.mutable_roots()
             below = set().union(*(nx.descendants(causal_map.dag, r) for r in mutable_roots)) if mutable_roots else set()
@@ -115,7 +115,9 @@ def render(*, title: str, causal_map: CausalMap, train: pd.DataFrame, synthetic:
 
     parts.append(_h("variables", "Variables: generated or held fixed, and why"))
     columns = list(train.columns)
-    roles = {m: variable_roles(m, records.get(m, {}).get("params", {}), causal_map, columns) for m in synthetic}
+    drawn = {m: {"mode": d["mode"]} for m, d in (summary.get("generator_diagnostics") or {}).items() if "mode" in d}
+    roles = {m: variable_roles(m, {**records.get(m, {}).get("params", {}), **drawn.get(m, {})}, causal_map, columns)
+             for m in synthetic}
     rows = []
     for c in columns:
         var = causal_map.variable(c)

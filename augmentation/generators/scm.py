@@ -191,10 +191,8 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
         label = causal_map.label
         X_new, y_new = [np.asarray(X, dtype=float)], [np.asarray(y)]
         self.acceptance_ = {}
-        self.mode_ = self._resolved_mode(frame, causal_map)
-        self.diagnostics_ = {"mode": self.mode_, "map_contradicted": "; ".join(
-            f"{c['pair'][0]} and {c['pair'][1]} independent in the map, Spearman {c['rho']:+.2f}"
-            for c in self.map_contradictions_) or "no"}
+        self.mode_, contradicted = self._resolved_mode(frame, causal_map)
+        self.diagnostics_ = {"mode": self.mode_, "map_contradicted": contradicted or "no"}
         for cls, n in self.sampling_strategy_.items():
             if n <= 0:
                 continue
@@ -207,23 +205,21 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
             y_new.append(np.full(len(rows), cls, dtype=np.asarray(y).dtype))
         return np.vstack(X_new).astype(X.dtype, copy=False), np.concatenate(y_new)
 
-    def _resolved_mode(self, frame: pd.DataFrame, causal_map: CausalMap) -> str:
-        """The mode to draw in: ``mode``, or for ``"auto"`` ancestral unless the rows contradict the map."""
-        self.map_contradictions_ = []
-        if self.mode != "auto":
-            return self.mode
-        self.map_contradictions_ = contradicted_independences(frame, causal_map)
-        if not self.map_contradictions_:
-            return "ancestral"
-        pairs = ", ".join(f"{a} and {b} (Spearman {c['rho']:+.2f})" for c in self.map_contradictions_
-                          for a, b in [c["pair"]])
+    def _resolved_mode(self, frame: pd.DataFrame, causal_map: CausalMap) -> tuple[str, str]:
+        """The mode to draw in (``mode``, or for ``"auto"`` ancestral unless the rows contradict the map) and the
+        contradictions in words."""
+        self.map_contradictions_ = contradicted_independences(frame, causal_map) if self.mode == "auto" else []
+        said = "; ".join(f"{c['pair'][0]} and {c['pair'][1]} independent in the map, Spearman {c['rho']:+.2f}"
+                         for c in self.map_contradictions_)
+        if self.mode != "auto" or not said:
+            return (self.mode if self.mode != "auto" else "ancestral"), said
         if not causal_map.mutable_roots():
-            log.warning("scm: the map makes %s independent, the rows do not; ancestral draws will not keep that "
-                        "dependence (no mutable root for the counterfactual mode): add the cause they share", pairs)
-            return "ancestral"
-        log.warning("scm: the map makes %s independent, the rows do not (a shared cause is missing from the map); "
-                    "drawing in counterfactual mode, which keeps each real row's own noise", pairs)
-        return "counterfactual"
+            log.warning("scm: the rows contradict the map (%s); ancestral draws will not keep that dependence (no "
+                        "mutable root for the counterfactual mode): add the cause they share to the map", said)
+            return "ancestral", said
+        log.warning("scm: the rows contradict the map (%s): a cause they share is missing from it; drawing in "
+                    "counterfactual mode, which keeps each real row's own noise", said)
+        return "counterfactual", said
 
     def _graph_free(self, X, y, rng):
         """No map: every column of a new row drawn independently from its class's values."""

@@ -208,11 +208,14 @@ class SCMOversampler(DenseOnly, BaseOverSampler):
     def _resolved_mode(self, frame: pd.DataFrame, causal_map: CausalMap) -> tuple[str, str]:
         """The mode to draw in (``mode``, or for ``"auto"`` ancestral unless the rows contradict the map) and the
         contradictions in words."""
-        self.map_contradictions_ = contradicted_independences(frame, causal_map) if self.mode == "auto" else []
+        self.map_contradictions_ = []
+        if self.mode != "auto":
+            return self.mode, ""
+        self.map_contradictions_ = contradicted_independences(frame, causal_map)
         said = "; ".join(f"{c['pair'][0]} and {c['pair'][1]} independent in the map, Spearman {c['rho']:+.2f}"
                          for c in self.map_contradictions_)
-        if self.mode != "auto" or not said:
-            return (self.mode if self.mode != "auto" else "ancestral"), said
+        if not said:
+            return "ancestral", ""
         if not causal_map.mutable_roots():
             log.warning("scm: the rows contradict the map (%s); ancestral draws will not keep that dependence (no "
                         "mutable root for the counterfactual mode): add the cause they share to the map", said)
